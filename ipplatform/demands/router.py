@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from ipplatform.auth import policy
+from ipplatform.common.enums import ListingStatus, TransactionMode
+from ipplatform.common.errors import Forbidden, NotFound
+from ipplatform.common.listing_router import add_lifecycle_routes
+from ipplatform.common.schemas import Page, PageParams
+from ipplatform.demands import service
+from ipplatform.demands.models import Demand
+from ipplatform.demands.schemas import DemandCreate, DemandRead, DemandUpdate
+from ipplatform.dependencies import CurrentUser, DbSession, OptionalUser
+from ipplatform.organisations import service as org_service
+
+router = APIRouter(prefix="/demands", tags=["demands"])
+FORBIDDEN_ZH = "只能管理本机构的需求信息"
+
+
+def visible_demand(demand_id: int, db: DbSession, user: OptionalUser) -> Demand:
+    demand = service.get(db, demand_id)
+    if not policy.can_read_listing(user, demand, {demand.org_id}):
+        raise NotFound("demand", "需求信息", demand_id)
+    return demand
+
+
+VisibleDemand = Annotated[Demand, Depends(visible_demand)]
+
+
+def can_edit_demand(user, demand: Demand) -> bool:
+    return policy.acts_for(user, demand.organisation)
+
+
+@router.get("", response_model=Page[DemandRead])
+def list_demands(db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
+                 status: ListingStatus | None = None, org_id: int | None = None, mode: TransactionMode | None = None,
+                 q: Annotated[str | None, Query(max_length=100)] = None):
+    items, total = service.list_demands(db, user, page, status=status, org_id=org_id, mode=mode, q=q)
+    return Page(items=items, total=total, page=page.page, page_size=page.page_size)
+
+
+@router.get("/{demand_id}", response_model=DemandRead)
+def read_demand(demand: VisibleDemand):
+    return demand
+
+
+@router.post("", response_model=DemandRead, status_code=201)
+def create_demand(data: DemandCreate, user: CurrentUser, db: DbSession):
+    org = org_service.get(db, data.org_id or user.org_id)
+    if not policy.acts_for(user, org):
+        raise Forbidden("You may only publish demands for your own organisation", FORBIDDEN_ZH)
+    return service.create(db, data, org_id=org.id, user_id=user.id)
+
+
+@router.patch("/{demand_id}", response_model=DemandRead)
+def update_demand(demand: VisibleDemand, data: DemandUpdate, user: CurrentUser, db: DbSession):
+    if not can_edit_demand(user, demand):
+        raise Forbidden("You may only edit your own organisation's demands", FORBIDDEN_ZH)
+    return service.update(db, demand, data)
+
+
+add_lifecycle_routes(router, id_param="demand_id", loader=visible_demand, can_edit=can_edit_demand,
+                     read_model=DemandRead, forbidden_zh=FORBIDDEN_ZH)

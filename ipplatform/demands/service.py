@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ipplatform.common import lifecycle
+from ipplatform.common.enums import ListingStatus, TransactionMode
+from ipplatform.common.errors import Conflict, NotFound
+from ipplatform.common.schemas import PageParams
+from ipplatform.database import json_list_contains
+from ipplatform.demands.models import Demand
+from ipplatform.demands.schemas import DemandCreate, DemandFields, DemandUpdate
+
+
+def get(db: Session, demand_id: int) -> Demand:
+    demand = db.get(Demand, demand_id)
+    if demand is None:
+        raise NotFound("demand", "需求信息", demand_id)
+    return demand
+
+
+def create(db: Session, data: DemandCreate, *, org_id: int, user_id: int | None, synthetic: bool = False) -> Demand:
+    fields = data.model_dump(exclude={"org_id", "publish"})
+    fields["modes"] = [m.value for m in data.modes]
+    demand = Demand(**fields, org_id=org_id, created_by_id=user_id, synthetic=synthetic, status=ListingStatus.DRAFT)
+    db.add(demand)
+    if data.publish:
+        lifecycle.transition(demand, ListingStatus.PUBLISHED)
+    db.flush()
+    return demand
+
+
+def update(db: Session, demand: Demand, data: DemandUpdate) -> Demand:
+    if demand.status == ListingStatus.CLOSED:
+        raise Conflict("a closed demand cannot be edited", "已关闭的需求信息不能修改", code="closed")
+    current = {k: getattr(demand, k) for k in DemandFields.model_fields}
+    merged = DemandFields.model_validate({**current, **data.model_dump(exclude_unset=True)})
+    values = merged.model_dump()
+    values["modes"] = [m.value for m in merged.modes]
+    for key, value in values.items():
+        if getattr(demand, key) != value:
+            setattr(demand, key, value)
+    db.flush()
+    return demand
+
+
+def list_demands(db: Session, user, page: PageParams, *, status: ListingStatus | None = None,
+                 org_id: int | None = None, mode: TransactionMode | None = None, q: str | None = None):
+    stmt = select(Demand)
+    visible = lifecycle.visible_statuses_filter(Demand, user, [Demand.org_id])
+    if visible is not None:
+        stmt = stmt.where(visible)
+    if status:
+        stmt = stmt.where(Demand.status == status)
+    if org_id:
+        stmt = stmt.where(Demand.org_id == org_id)
+    if mode:
+        stmt = stmt.where(json_list_contains(Demand.modes, mode.value))
+    if q:
+        stmt = stmt.where(or_(Demand.title.contains(q), Demand.description.contains(q)))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = db.scalars(stmt.order_by(Demand.published_at.desc().nulls_last(), Demand.id.desc())
+                       .offset(page.offset).limit(page.page_size)).unique().all()
+    return items, total

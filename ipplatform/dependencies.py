@@ -1,0 +1,56 @@
+"""Request-scoped dependencies shared by every router: the database session and the current user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from ipplatform.auth.models import User
+from ipplatform.auth.security import read_token
+from ipplatform.common.errors import Forbidden, Unauthenticated
+from ipplatform.database import session_scope
+
+COOKIE_NAME = "ipp_session"
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    yield from session_scope(request.app.state.session_factory)
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def optional_user(request: Request, db: DbSession, token: Annotated[str | None, Depends(_bearer)]) -> User | None:
+    token = token or request.cookies.get(COOKIE_NAME)
+    if not token:
+        return None
+    uid = read_token(token)
+    user = db.get(User, uid) if uid is not None else None
+    if user is None or not user.is_active:
+        return None
+    db.info["actor_id"] = user.id
+    return user
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise Unauthenticated()
+    return user
+
+
+def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
+    from ipplatform.auth.policy import is_admin
+
+    if not is_admin(user):
+        raise Forbidden("Only administrators may manage users", "仅系统管理员可以管理用户")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(current_user)]
+AdminUser = Annotated[User, Depends(admin_user)]

@@ -1,0 +1,12 @@
+"""Imports every ORM model so metadata (and Alembic) sees all tables, and registers the audit hook."""
+
+from ipplatform.audit import listener as _audit_listener  # noqa: F401  (registers after_flush hook)
+from ipplatform.audit.models import AuditRecord
+from ipplatform.auth.models import User
+from ipplatform.database import Base
+from ipplatform.demands.models import Demand
+from ipplatform.offers.models import Offer, offer_patent
+from ipplatform.organisations.models import Organisation
+from ipplatform.patents.models import Patent
+
+__all__ = ["AuditRecord", "Base", "Demand", "Offer", "Organisation", "Patent", "User", "offer_patent"]

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from ipplatform.auth import policy
+from ipplatform.common.enums import ListingStatus, TransactionMode
+from ipplatform.common.errors import Forbidden, NotFound
+from ipplatform.common.listing_router import add_lifecycle_routes
+from ipplatform.common.schemas import Page, PageParams
+from ipplatform.dependencies import CurrentUser, DbSession, OptionalUser
+from ipplatform.offers import service
+from ipplatform.offers.models import Offer
+from ipplatform.offers.schemas import OfferCreate, OfferRead, OfferUpdate
+from ipplatform.organisations import service as org_service
+
+router = APIRouter(prefix="/offers", tags=["offers"])
+FORBIDDEN_ZH = "只能管理本机构（或受托机构）的供给信息"
+
+
+def visible_offer(offer_id: int, db: DbSession, user: OptionalUser) -> Offer:
+    offer = service.get(db, offer_id)
+    if not policy.can_read_listing(user, offer, {offer.owner_org_id, offer.publisher_org_id}):
+        raise NotFound("offer", "供给信息", offer_id)  # drafts of others are not revealed
+    return offer
+
+
+VisibleOffer = Annotated[Offer, Depends(visible_offer)]
+
+
+@router.get("", response_model=Page[OfferRead])
+def list_offers(db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
+                status: ListingStatus | None = None, org_id: int | None = None, mode: TransactionMode | None = None,
+                q: Annotated[str | None, Query(max_length=100)] = None):
+    items, total = service.list_offers(db, user, page, status=status, org_id=org_id, mode=mode, q=q)
+    return Page(items=items, total=total, page=page.page, page_size=page.page_size)
+
+
+@router.get("/{offer_id}", response_model=OfferRead)
+def read_offer(offer: VisibleOffer):
+    return offer
+
+
+@router.post("", response_model=OfferRead, status_code=201)
+def create_offer(data: OfferCreate, user: CurrentUser, db: DbSession):
+    owner = org_service.get(db, data.owner_org_id or user.org_id)
+    if not policy.acts_for(user, owner):
+        raise Forbidden("You may only publish for your own organisation or one you are custodian for", FORBIDDEN_ZH)
+    return service.create(db, data, owner=owner, publisher_org_id=user.org_id, user_id=user.id)
+
+
+@router.patch("/{offer_id}", response_model=OfferRead)
+def update_offer(offer: VisibleOffer, data: OfferUpdate, user: CurrentUser, db: DbSession):
+    if not policy.can_edit_offer(user, offer):
+        raise Forbidden("You may only edit your own organisation's offers", FORBIDDEN_ZH)
+    return service.update(db, offer, data)
+
+
+add_lifecycle_routes(router, id_param="offer_id", loader=visible_offer, can_edit=policy.can_edit_offer,
+                     read_model=OfferRead, forbidden_zh=FORBIDDEN_ZH)

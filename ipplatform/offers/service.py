@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ipplatform.common import lifecycle
+from ipplatform.common.enums import ListingStatus, TransactionMode
+from ipplatform.common.errors import Conflict, FieldError, NotFound
+from ipplatform.common.schemas import PageParams
+from ipplatform.database import json_list_contains
+from ipplatform.offers.models import Offer
+from ipplatform.offers.schemas import OfferCreate, OfferFields, OfferUpdate
+from ipplatform.organisations.models import Organisation
+from ipplatform.patents.enums import LegalStatus
+from ipplatform.patents.models import Patent
+
+DEAD_STATUSES = {LegalStatus.LAPSED, LegalStatus.EXPIRED, LegalStatus.INVALIDATED, LegalStatus.REJECTED,
+                 LegalStatus.WITHDRAWN}
+
+
+def get(db: Session, offer_id: int) -> Offer:
+    offer = db.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound("offer", "供给信息", offer_id)
+    return offer
+
+
+def _patents_for(db: Session, ids: list[int], owner_id: int, modes: list[str]) -> list[Patent]:
+    patents = list(db.scalars(select(Patent).where(Patent.id.in_(ids))))
+    missing = sorted(set(ids) - {p.id for p in patents})
+    if missing:
+        raise FieldError(f"patents {missing} do not exist", f"专利 {missing} 不存在", field="patent_ids")
+    foreign = [p.application_number for p in patents if p.owner_org_id != owner_id]
+    if foreign:
+        raise FieldError(f"patents {foreign} are not owned by the offering organisation",
+                         f"专利 {foreign} 不属于该供给机构", field="patent_ids")
+    dead = [p.application_number for p in patents if p.legal_status in DEAD_STATUSES]
+    if dead:
+        raise FieldError(f"patents {dead} are no longer in force", f"专利 {dead} 已失效，不能交易",
+                         field="patent_ids")
+    needs_grant = [m for m in (TransactionMode.PLEDGE, TransactionMode.OPEN_LICENCE) if m in modes]
+    ungranted = [p.application_number for p in patents if p.legal_status != LegalStatus.VALID]
+    if needs_grant and ungranted:
+        mode = needs_grant[0]
+        raise FieldError(f"only granted, valid patents can be offered for {mode.value}: {ungranted}",
+                         f"只有已授权且有效的专利可以{mode.zh}：{ungranted}", field="modes")
+    order = {pid: i for i, pid in enumerate(ids)}
+    return sorted(patents, key=lambda p: order[p.id])
+
+
+def create(db: Session, data: OfferCreate, *, owner: Organisation, publisher_org_id: int,
+           user_id: int | None, synthetic: bool = False) -> Offer:
+    patents = _patents_for(db, data.patent_ids, owner.id, data.modes)
+    fields = data.model_dump(exclude={"owner_org_id", "publish", "patent_ids"})
+    offer = Offer(**fields, owner_org_id=owner.id, publisher_org_id=publisher_org_id, patents=patents,
+                  created_by_id=user_id, synthetic=synthetic, status=ListingStatus.DRAFT)
+    offer.modes = [m.value for m in data.modes]
+    db.add(offer)
+    if data.publish:
+        lifecycle.transition(offer, ListingStatus.PUBLISHED)
+    db.flush()
+    return offer
+
+
+def update(db: Session, offer: Offer, data: OfferUpdate) -> Offer:
+    if offer.status == ListingStatus.CLOSED:
+        raise Conflict("a closed offer cannot be edited", "已成交/关闭的供给信息不能修改", code="closed")
+    current = {k: getattr(offer, k) for k in OfferFields.model_fields if k != "patent_ids"}
+    current["patent_ids"] = [p.id for p in offer.patents]
+    merged = OfferFields.model_validate({**current, **data.model_dump(exclude_unset=True)})
+    if merged.patent_ids != current["patent_ids"] or merged.modes != current["modes"]:
+        offer.patents = _patents_for(db, merged.patent_ids, offer.owner_org_id, merged.modes)
+    for key, value in merged.model_dump(exclude={"patent_ids"}).items():
+        if key == "modes":
+            value = [m.value for m in merged.modes]
+        if getattr(offer, key) != value:
+            setattr(offer, key, value)
+    db.flush()
+    return offer
+
+
+def list_offers(db: Session, user, page: PageParams, *, status: ListingStatus | None = None,
+                org_id: int | None = None, mode: TransactionMode | None = None, q: str | None = None):
+    stmt = select(Offer)
+    visible = lifecycle.visible_statuses_filter(Offer, user, [Offer.owner_org_id, Offer.publisher_org_id])
+    if visible is not None:
+        stmt = stmt.where(visible)
+    if status:
+        stmt = stmt.where(Offer.status == status)
+    if org_id:
+        stmt = stmt.where(or_(Offer.owner_org_id == org_id, Offer.publisher_org_id == org_id))
+    if q:
+        stmt = stmt.where(or_(Offer.title.contains(q), Offer.description.contains(q)))
+    if mode:  # JSON list membership, portable across SQLite and PostgreSQL
+        stmt = stmt.where(json_list_contains(Offer.modes, mode.value))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = db.scalars(stmt.order_by(Offer.published_at.desc().nulls_last(), Offer.id.desc())
+                       .offset(page.offset).limit(page.page_size)).unique().all()
+    return items, total

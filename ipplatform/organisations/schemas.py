@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from pydantic import Field, computed_field
+
+from ipplatform import reference
+from ipplatform.common.schemas import AppSchema, InputSchema
+from ipplatform.common.validators import CreditCode, Email, IndustryCode, Phone, RegionCode
+from ipplatform.organisations.enums import OrgKind
+
+
+class OrganisationFields(InputSchema):
+    name: str = Field(min_length=2, max_length=200)
+    county_code: RegionCode
+    industry_code: IndustryCode | None = None
+    address: str | None = Field(None, max_length=300)
+    contact_name: str | None = Field(None, max_length=50)
+    contact_phone: Phone | None = None
+    contact_email: Email | None = None
+    custodian_org_id: int | None = None
+
+
+class OrganisationCreate(OrganisationFields):
+    kind: OrgKind
+    credit_code: CreditCode
+
+
+class OrganisationUpdate(InputSchema):
+    name: str | None = Field(None, min_length=2, max_length=200)
+    county_code: RegionCode | None = None
+    industry_code: IndustryCode | None = None
+    address: str | None = Field(None, max_length=300)
+    contact_name: str | None = Field(None, max_length=50)
+    contact_phone: Phone | None = None
+    contact_email: Email | None = None
+    custodian_org_id: int | None = None
+
+
+class OrganisationRead(AppSchema):
+    id: int
+    kind: OrgKind
+    name: str
+    credit_code: str
+    county_code: str
+    industry_code: str | None
+    address: str | None
+    contact_name: str | None
+    contact_phone: str | None
+    contact_email: str | None
+    custodian_org_id: int | None
+    verified: bool
+    synthetic: bool
+
+    @computed_field
+    def kind_zh(self) -> str:
+        return self.kind.zh
+
+    @computed_field
+    def county_name(self) -> str | None:
+        region = reference.regions().get(self.county_code)
+        return region.full_name if region else None
+
+    @computed_field
+    def industry_name(self) -> str | None:
+        ind = reference.industries().get(self.industry_code or "")
+        return ind.name if ind else None

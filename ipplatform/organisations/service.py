@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ipplatform.common.errors import Conflict, FieldError, NotFound
+from ipplatform.common.schemas import PageParams
+from ipplatform.organisations.enums import OrgKind
+from ipplatform.organisations.models import Organisation
+from ipplatform.organisations.schemas import OrganisationCreate, OrganisationUpdate
+
+
+def get(db: Session, org_id: int) -> Organisation:
+    org = db.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("organisation", "机构", org_id)
+    return org
+
+
+def _check_custodian(db: Session, custodian_id: int | None, self_id: int | None = None) -> None:
+    if custodian_id is None:
+        return
+    custodian = db.get(Organisation, custodian_id)
+    if custodian is None or custodian.kind != OrgKind.AGENCY or custodian_id == self_id:
+        raise FieldError("custodian must be an existing operating/custodian agency",
+                         "托管机构必须是已登记的运营/托管机构", field="custodian_org_id")
+
+
+def _check_unique_code(db: Session, code: str) -> None:
+    if db.scalar(select(Organisation.id).where(Organisation.credit_code == code)) is not None:
+        raise Conflict(f"an organisation with credit code {code} already exists",
+                       f"统一社会信用代码 {code} 已登记", field="credit_code")
+
+
+def create(db: Session, data: OrganisationCreate, *, synthetic: bool = False) -> Organisation:
+    _check_unique_code(db, data.credit_code)
+    _check_custodian(db, data.custodian_org_id)
+    org = Organisation(**data.model_dump(), synthetic=synthetic)
+    db.add(org)
+    db.flush()
+    return org
+
+
+def update(db: Session, org: Organisation, data: OrganisationUpdate) -> Organisation:
+    patch = data.model_dump(exclude_unset=True)
+    if "custodian_org_id" in patch:
+        _check_custodian(db, patch["custodian_org_id"], org.id)
+    for key, value in patch.items():
+        if value is None and key in ("name", "county_code"):
+            raise FieldError(f"{key} cannot be empty", "该字段不能为空", field=key)
+        setattr(org, key, value)
+    db.flush()
+    return org
+
+
+def set_verified(db: Session, org: Organisation, verified: bool) -> Organisation:
+    org.verified = verified
+    db.flush()
+    return org
+
+
+def list_orgs(db: Session, page: PageParams, kind: OrgKind | None = None, q: str | None = None):
+    stmt = select(Organisation)
+    if kind:
+        stmt = stmt.where(Organisation.kind == kind)
+    if q:
+        stmt = stmt.where(Organisation.name.contains(q))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = db.scalars(stmt.order_by(Organisation.id).offset(page.offset).limit(page.page_size)).all()
+    return items, total

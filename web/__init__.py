@@ -1,0 +1,1 @@
+"""Server-rendered Chinese pages (jinja2)."""

@@ -1,0 +1,253 @@
+"""Page routes: list, view and publish offers and demands; log in and out. Chinese UI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from ipplatform import reference
+from ipplatform.auth import policy
+from ipplatform.auth import service as auth_service
+from ipplatform.auth.security import issue_token
+from ipplatform.common import lifecycle
+from ipplatform.common.enums import ListingStatus, TransactionMode
+from ipplatform.common.errors import AppError, NotFound
+from ipplatform.common.schemas import PageParams
+from ipplatform.demands import router as demands_api
+from ipplatform.demands import service as demands_service
+from ipplatform.demands.schemas import DemandCreate
+from ipplatform.dependencies import COOKIE_NAME, DbSession, OptionalUser
+from ipplatform.offers import router as offers_api
+from ipplatform.offers import service as offers_service
+from ipplatform.offers.enums import Maturity
+from ipplatform.offers.schemas import OfferCreate
+from ipplatform.organisations import service as org_service
+from ipplatform.patents import service as patents_service
+from web.forms import errors_by_field, split_list, wan_to_yuan
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def _industry_name(code: str | None) -> str:
+    ind = reference.industries().get(code or "")
+    return ind.name if ind else ""
+
+
+def _region_name(code: str | None) -> str:
+    region = reference.regions().get(code or "")
+    return region.full_name if region else ""
+
+
+templates.env.globals.update(modes=TransactionMode, statuses=ListingStatus, maturities=Maturity,
+                             counties=reference.xinyang_counties, industry_name=_industry_name,
+                             region_name=_region_name)
+
+
+def _wan(value) -> str:
+    if value is None:
+        return "面议"
+    wan = value / 10000
+    return f"{wan:,.2f} 万元".replace(".00 ", " ")
+
+
+templates.env.filters["wan"] = _wan
+router = APIRouter(include_in_schema=False)
+
+
+def render(request: Request, name: str, user, status_code: int = 200, **context) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"user": user, **context}, status_code=status_code)
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, db: DbSession, user: OptionalUser):
+    first = PageParams(page=1, page_size=8)
+    offers, offer_total = offers_service.list_offers(db, None, first, status=ListingStatus.PUBLISHED)
+    demands, demand_total = demands_service.list_demands(db, None, first, status=ListingStatus.PUBLISHED)
+    return render(request, "home.html", user, offers=offers, demands=demands, offer_total=offer_total,
+                  demand_total=demand_total)
+
+
+# ---- login ------------------------------------------------------------------------------------
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, user: OptionalUser, next: str = "/"):
+    return render(request, "login.html", user, next=next, error=None)
+
+
+@router.post("/login")
+def login(request: Request, db: DbSession, username: Annotated[str, Form()], password: Annotated[str, Form()],
+          next: Annotated[str, Form()] = "/"):
+    found = auth_service.authenticate(db, username, password)
+    if found is None:
+        return render(request, "login.html", None, 401, next=next, error="用户名或密码错误")
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE_NAME, issue_token(found.id), httponly=True, samesite="lax")
+    return response
+
+
+@router.post("/logout")
+def logout():
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE_NAME)
+    return response
+
+
+# ---- offers -------------------------------------------------------------------------------------
+
+@router.get("/offers", response_class=HTMLResponse)
+def offer_list(request: Request, db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
+               q: str | None = None, mode: TransactionMode | None = None, mine: bool = False):
+    status = None if (mine and user) else ListingStatus.PUBLISHED
+    items, total = offers_service.list_offers(db, user, page, status=status, mode=mode, q=q or None,
+                                              org_id=user.org_id if (mine and user) else None)
+    return render(request, "offers.html", user, items=items, total=total, page=page, q=q or "", mode=mode,
+                  mine=mine)
+
+
+@router.get("/offers/new", response_class=HTMLResponse)
+def offer_new(request: Request, db: DbSession, user: OptionalUser):
+    if user is None:
+        return login_redirect(request)
+    return _offer_form(request, db, user, {}, {})
+
+
+def _offer_form(request, db, user, values, errors, status_code=200):
+    patents, _ = patents_service.list_patents(db, PageParams(page=1, page_size=100), owner_org_id=user.org_id)
+    return render(request, "offer_form.html", user, status_code, values=values, errors=errors, patents=patents)
+
+
+@router.post("/offers/new", response_class=HTMLResponse)
+async def offer_create(request: Request, db: DbSession, user: OptionalUser):
+    if user is None:
+        return login_redirect(request)
+    form = await request.form()
+    values = {k: form.get(k) for k in form.keys()}
+    data = {
+        "title": form.get("title", ""), "description": form.get("description") or None,
+        "patent_ids": [int(p) for p in form.getlist("patent_ids") if str(p).isdigit()],
+        "modes": form.getlist("modes"), "negotiable": form.get("negotiable") == "on",
+        "asking_price": wan_to_yuan(form.get("asking_price")),
+        "open_licence_fee": wan_to_yuan(form.get("open_licence_fee")),
+        "application_fields": split_list(form.get("application_fields")),
+        "maturity": form.get("maturity") or None, "contact_name": form.get("contact_name") or None,
+        "contact_phone": form.get("contact_phone") or None, "contact_email": form.get("contact_email") or None,
+        "expires_on": form.get("expires_on") or None, "publish": form.get("action") == "publish",
+    }
+    values["patent_ids"] = data["patent_ids"]
+    values["modes"] = data["modes"]
+    try:
+        payload = OfferCreate.model_validate(data)
+        owner = org_service.get(db, user.org_id)
+        if not policy.acts_for(user, owner):
+            return _offer_form(request, db, user, values, {"_form": "您的角色不能发布供给信息"}, 403)
+        offer = offers_service.create(db, payload, owner=owner, publisher_org_id=user.org_id, user_id=user.id)
+    except (ValidationError, AppError) as exc:
+        db.rollback()
+        return _offer_form(request, db, user, values, errors_by_field(exc), 422)
+    return RedirectResponse(f"/offers/{offer.id}", status_code=303)
+
+
+@router.get("/offers/{offer_id}", response_class=HTMLResponse)
+def offer_detail(request: Request, db: DbSession, user: OptionalUser, offer_id: int):
+    try:
+        offer = offers_api.visible_offer(offer_id, db, user)
+    except NotFound:
+        return render(request, "not_found.html", user, 404)
+    return render(request, "offer_detail.html", user, offer=offer, can_edit=policy.can_edit_offer(user, offer))
+
+
+# ---- demands -------------------------------------------------------------------------------------
+
+@router.get("/demands", response_class=HTMLResponse)
+def demand_list(request: Request, db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
+                q: str | None = None, mode: TransactionMode | None = None, mine: bool = False):
+    status = None if (mine and user) else ListingStatus.PUBLISHED
+    items, total = demands_service.list_demands(db, user, page, status=status, mode=mode, q=q or None,
+                                                org_id=user.org_id if (mine and user) else None)
+    return render(request, "demands.html", user, items=items, total=total, page=page, q=q or "", mode=mode,
+                  mine=mine)
+
+
+@router.get("/demands/new", response_class=HTMLResponse)
+def demand_new(request: Request, user: OptionalUser):
+    if user is None:
+        return login_redirect(request)
+    return render(request, "demand_form.html", user, values={}, errors={})
+
+
+@router.post("/demands/new", response_class=HTMLResponse)
+async def demand_create(request: Request, db: DbSession, user: OptionalUser):
+    if user is None:
+        return login_redirect(request)
+    form = await request.form()
+    values = {k: form.get(k) for k in form.keys()}
+    values["modes"] = form.getlist("modes")
+    data = {
+        "title": form.get("title", ""), "description": form.get("description", ""),
+        "industry_code": form.get("industry_code") or None, "preferred_ipc": split_list(form.get("preferred_ipc")),
+        "budget_min": wan_to_yuan(form.get("budget_min")), "budget_max": wan_to_yuan(form.get("budget_max")),
+        "modes": values["modes"], "region_code": form.get("region_code") or None,
+        "deadline": form.get("deadline") or None, "contact_name": form.get("contact_name") or None,
+        "contact_phone": form.get("contact_phone") or None, "contact_email": form.get("contact_email") or None,
+        "publish": form.get("action") == "publish",
+    }
+    try:
+        payload = DemandCreate.model_validate(data)
+        org = org_service.get(db, user.org_id)
+        if not policy.acts_for(user, org):
+            return render(request, "demand_form.html", user, 403, values=values,
+                          errors={"_form": "您的角色不能发布需求信息"})
+        demand = demands_service.create(db, payload, org_id=org.id, user_id=user.id)
+    except (ValidationError, AppError) as exc:
+        db.rollback()
+        return render(request, "demand_form.html", user, 422, values=values, errors=errors_by_field(exc))
+    return RedirectResponse(f"/demands/{demand.id}", status_code=303)
+
+
+@router.get("/demands/{demand_id}", response_class=HTMLResponse)
+def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand_id: int):
+    try:
+        demand = demands_api.visible_demand(demand_id, db, user)
+    except NotFound:
+        return render(request, "not_found.html", user, 404)
+    return render(request, "demand_detail.html", user, demand=demand,
+                  can_edit=demands_api.can_edit_demand(user, demand))
+
+
+# ---- lifecycle buttons (publish / withdraw / close) on detail pages -------------------------------
+
+@router.post("/{kind}/{listing_id}/{action}")
+def listing_action(request: Request, db: DbSession, user: OptionalUser, kind: str, listing_id: int, action: str):
+    from ipplatform.common.listing_router import ACTIONS
+
+    if user is None:
+        return login_redirect(request)
+    if kind not in ("offers", "demands") or action not in ACTIONS:
+        return render(request, "not_found.html", user, 404)
+    try:
+        if kind == "offers":
+            listing = offers_api.visible_offer(listing_id, db, user)
+            allowed = policy.can_edit_offer(user, listing)
+        else:
+            listing = demands_api.visible_demand(listing_id, db, user)
+            allowed = demands_api.can_edit_demand(user, listing)
+        if not allowed:
+            return render(request, "not_found.html", user, 403, message="无权操作该信息")
+        lifecycle.transition(listing, ACTIONS[action])
+        db.flush()
+    except AppError as exc:
+        db.rollback()
+        return render(request, "not_found.html", user, exc.status_code, message=exc.message_zh)
+    return RedirectResponse(f"/{kind}/{listing_id}", status_code=303)
