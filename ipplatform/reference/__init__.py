@@ -78,11 +78,19 @@ class Industry:
 
 @lru_cache
 def industries() -> dict[str, Industry]:
-    """GB/T 4754-2017 codes: section letter, or 2/3/4-digit division/group/class codes."""
-    return {
+    """GB/T 4754-2017 codes: section letter, or 2/3/4-digit division/group/class codes.
+
+    The source table omits the 199 groups (中类) that hold a single class, such as 153 精制茶加工
+    whose only class is 1530; in the standard such a group has its class's name, so they are restored.
+    """
+    table = {
         r["code"]: Industry(r["code"], r["name"], int(r["level"]), r["section"], r["remark"])
         for r in _rows("gbt4754_nic.csv")
     }
+    for code, ind in list(table.items()):
+        if ind.level == 4 and code[:3] not in table:
+            table[code[:3]] = Industry(code[:3], ind.name, 3, ind.section, ind.remark)
+    return table
 
 
 def industry_path(code: str) -> list[Industry]:

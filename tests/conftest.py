@@ -1,0 +1,132 @@
+"""Shared fixtures. Services (PostgreSQL, the Elasticsearch node) are started once per test run on
+first use and stopped at the end. A service that cannot start fails the tests that need it: nothing
+is skipped, in CI or locally."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("IPP_SECRET_KEY", "test-secret-key")
+os.environ.setdefault("IPP_DATABASE_URL", "sqlite:///" + str(ROOT / ".data" / "test-default.sqlite3"))
+
+
+
+def _load_script(name: str):
+    spec = importlib.util.spec_from_file_location(f"ipp_script_{name}", ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+engine_script = _load_script("engine")
+pg_script = _load_script("pg")
+
+import ipplatform.models  # noqa: E402,F401
+from ipplatform import migrate  # noqa: E402
+from ipplatform.database import Base, make_engine  # noqa: E402
+from ipplatform.main import create_app  # noqa: E402
+
+ENGINE_PORT = int(os.environ.get("IPP_TEST_ENGINE_PORT", "9250"))
+ENGINE_HOME = ROOT / ".data" / "engine-test"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """URL of a throwaway PostgreSQL database (created for this run, dropped afterwards)."""
+    try:
+        base_url = pg_script.start()
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"PostgreSQL could not start (apt-get install -y postgresql): {exc}", pytrace=False)
+    name = f"ipp_test_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(base_url.rsplit("/", 1)[0] + "/postgres")
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\''))
+    yield base_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+    if os.environ.get("IPP_KEEP_SERVICES") != "1":
+        pg_script.stop()
+
+
+@pytest.fixture(scope="session")
+def es_url():
+    """URL of the real Elasticsearch node, started for this run."""
+    try:
+        engine_script.start(ENGINE_PORT, ENGINE_HOME)
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"Elasticsearch node could not start (scripts/engine.py): {exc}", pytrace=False)
+    yield f"http://127.0.0.1:{ENGINE_PORT}"
+    if os.environ.get("IPP_KEEP_SERVICES") != "1":
+        engine_script.stop(ENGINE_HOME)
+
+
+# ---- databases: every API test runs on SQLite and on PostgreSQL ----------------------------------
+
+@pytest.fixture(scope="session")
+def _pg_schema(pg_server):
+    migrate.upgrade(pg_server)
+    engine = make_engine(pg_server)
+    yield engine
+    engine.dispose()
+
+
+def _truncate_pg(engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating each time would be slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_engine(_sqlite_template, tmp_path):
+    path = tmp_path / "test.sqlite3"
+    shutil.copy(_sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_engine(request):
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_engine")
+    else:
+        engine = request.getfixturevalue("_pg_schema")
+        _truncate_pg(engine)
+        yield engine
+
+
+@pytest.fixture
+def app(db_engine):
+    return create_app(db_engine)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def db(app):
+    """A session on the test database that commits when the test's block ends (use ``with db.begin()``)."""
+    session = app.state.session_factory()
+    yield session
+    session.close()
