@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import random
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -137,15 +138,25 @@ def _application_number(rng: random.Random, year: int, kind: PatentKind, used: s
             return number
 
 
+def _title_of(row: dict) -> str:
+    """The real title; 23 of the 57 abstract rows lack one, so take the invention's name from the
+    abstract's first "一种…" phrase (real text, not invented)."""
+    title = row["title_zh"].strip()
+    if len(title) >= 2:
+        return title
+    m = re.search(r"(一种[^，。,；;：:（(]{4,60})", row["abstract_zh"])
+    return m.group(1) if m else ""
+
+
 def _read_patents(limit: int, rng: random.Random) -> list[dict]:
     with open(ABSTRACTS_CSV, encoding="utf-8", newline="") as fh:
         with_abstract = list(csv.DictReader(fh))
     with open(TITLES_CSV, encoding="utf-8", newline="") as fh:
         titles = [r for r in csv.DictReader(fh) if r["kind"] in ("A", "B", "U") and len(r["title_zh"].strip()) >= 2 and r["ipc_subclasses"][:1] in "ABCDEFGH"]
     rng.shuffle(titles)
-    rows = [{"publication_number": r["publication_number"], "kind": "A", "title": r["title_zh"],
+    rows = [{"publication_number": r["publication_number"], "kind": "A", "title": _title_of(r),
              "ipc": list(dict.fromkeys(c[:4] for c in json.loads(r["cpc_subgroups_json"])))[:5] or ["G06F"],
-             "abstract": r["abstract_zh"]} for r in with_abstract if len(r["title_zh"].strip()) >= 2]
+             "abstract": r["abstract_zh"]} for r in with_abstract if _title_of(r)]
     rows += [{"publication_number": r["publication_number"], "kind": r["kind"], "title": r["title_zh"],
               "ipc": [c for c in r["ipc_subclasses"].split("|") if len(c) == 4], "abstract": None}
              for r in titles[:max(0, limit - len(rows))]]
