@@ -81,16 +81,27 @@ def _port_file(home: Path) -> Path:
     return home / "engine.port"
 
 
+def _alive(pid: int) -> bool:
+    """True while the process runs; reaps it when it is our own exited child (else it stays a zombie)."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: started by another process
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def _read_pid(home: Path) -> int | None:
     try:
         pid = int(_pid_file(home).read_text().strip())
     except (FileNotFoundError, ValueError):
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    return pid
+    return pid if _alive(pid) else None
 
 
 def health(port: int) -> dict | None:
@@ -140,13 +151,12 @@ def stop(home: Path = DEFAULT_HOME, timeout: float = 30.0) -> bool:
     os.kill(pid, signal.SIGTERM)
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _alive(pid):
             break
         time.sleep(0.2)
     else:
         os.kill(pid, signal.SIGKILL)
+        _alive(pid)
     _pid_file(home).unlink(missing_ok=True)
     return True
 

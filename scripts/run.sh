@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Set up and run the platform on the embedded default: SQLite under .data/, embedded search, demo data.
+# Open http://127.0.0.1:8000 (IPP_PORT to change). Demo logins are listed in README.md.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+scripts/bootstrap.sh
+.venv/bin/python -m ipplatform.migrate upgrade
+.venv/bin/python -m ipplatform.seed
+echo "run: http://${IPP_HOST:-127.0.0.1}:${IPP_PORT:-8000}  (API docs at /docs)"
+exec .venv/bin/uvicorn --factory ipplatform.main:create_app --host "${IPP_HOST:-127.0.0.1}" --port "${IPP_PORT:-8000}"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite. PostgreSQL (Debian package) and the Elasticsearch node are
+# installed if missing and started by the tests' fixtures once per run, then stopped.
+# Extra arguments go to pytest, e.g. scripts/test.sh -k journey
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+scripts/bootstrap.sh --test
+export CI="${CI:-false}"
+cleanup() {
+  # Fixtures stop the services; this only catches an interrupted run.
+  .venv/bin/python scripts/engine.py stop --home .data/engine-test >/dev/null 2>&1 || true
+  .venv/bin/python scripts/pg.py stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+.venv/bin/pytest "$@"
