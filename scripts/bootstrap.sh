@@ -19,15 +19,16 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 
-# Reinstall only when pyproject.toml changed since the last install.
-extras="."
-[ "$WITH_TEST" = 1 ] && extras=".[test]"
-stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)-$WITH_TEST"
-if [ ! -f "$stamp" ]; then
+# Reinstall only when pyproject.toml changed since the last install (a test install also serves run).
+extras="."; mode="run"
+[ "$WITH_TEST" = 1 ] && { extras=".[test]"; mode="test"; }
+hash="$(sha1sum pyproject.toml | cut -c1-12)"
+if [ ! -f ".venv/.installed-$hash-$mode" ] && [ ! -f ".venv/.installed-$hash-test" ]; then
   echo "bootstrap: installing Python packages ($extras)"
   .venv/bin/pip install --disable-pip-version-check -q --upgrade pip
-  .venv/bin/pip install --disable-pip-version-check -q -e "$extras"
-  rm -f .venv/.installed-*; touch "$stamp"
+  .venv/bin/pip install --disable-pip-version-check -q -e "$extras" 2>&1 | grep -v -i "editable\|precedence\|\*\*\*\|^ *!!\|^ *$" || true
+  find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-$hash-*" -delete
+  touch ".venv/.installed-$hash-$mode"
 fi
 
 if [ "$WITH_TEST" = 1 ]; then
