@@ -26,7 +26,7 @@ hash="$(sha1sum pyproject.toml | cut -c1-12)"
 if [ ! -f ".venv/.installed-$hash-$mode" ] && [ ! -f ".venv/.installed-$hash-test" ]; then
   echo "bootstrap: installing Python packages ($extras)"
   .venv/bin/pip install --disable-pip-version-check -q --upgrade pip
-  .venv/bin/pip install --disable-pip-version-check -q -e "$extras" 2>&1 | grep -v -i "editable\|precedence\|\*\*\*\|^ *!!\|^ *$" || true
+  .venv/bin/pip install --disable-pip-version-check -q -e "$extras"
   find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-$hash-*" -delete
   touch ".venv/.installed-$hash-$mode"
 fi
