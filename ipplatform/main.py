@@ -5,6 +5,8 @@ Run with ``uvicorn --factory ipplatform.main:create_app``.
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -18,18 +20,49 @@ from ipplatform.demands.router import router as demands_router
 from ipplatform.offers.router import router as offers_router
 from ipplatform.organisations.router import router as organisations_router
 from ipplatform.patents.router import router as patents_router
+from ipplatform.config import get_settings
+from ipplatform.search import indexer as indexer_module
+from ipplatform.search.backends import make_backend
+from ipplatform.search.backends.base import SearchBackend
+from ipplatform.search.embeddings import get_embedder
+from ipplatform.search.indexer import Indexer
+from ipplatform.search.router import router as search_router
+from ipplatform.search.service import SearchService
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
+def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | None = None,
+               embedder_provider=None, start_indexer: bool | None = None) -> FastAPI:
     from web.pages import STATIC_DIR
     from web.pages import router as pages_router
 
-    app = FastAPI(title="信阳知识产权运营平台 API", version="0.1.0",
-                  description="Patent offers, technology demands, organisations and users. "
-                  "Errors carry `message` (English) and `message_zh` (中文).")
-    app.state.session_factory = session_factory(engine or default_engine())
+    settings = get_settings()
+    factory = session_factory(engine or default_engine())
+    backend = search_backend or make_backend()
+    embedder_provider = embedder_provider or get_embedder
+    indexer = Indexer(factory, backend, embedder_provider)
+    run_indexer = settings.indexer_thread if start_indexer is None else start_indexer
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        indexer_module.register(indexer)
+        if run_indexer:
+            indexer.start()
+        try:
+            yield
+        finally:
+            indexer.stop()
+            indexer_module.unregister(indexer)
+
+    app = FastAPI(title="信阳知识产权运营平台 API", version="0.1.0", lifespan=lifespan,
+                  description="Patent offers, technology demands, organisations and users; Chinese hybrid "
+                  "search. Errors carry `message` (English) and `message_zh` (中文).")
+    app.state.session_factory = factory
+    app.state.search = SearchService(backend, embedder_provider, fusion_method=settings.search_fusion,
+                                     alpha=settings.search_alpha)
+    app.state.indexer = indexer
     install_handlers(app)
-    for router in (auth_router, organisations_router, patents_router, offers_router, demands_router, audit_router):
+    for router in (auth_router, organisations_router, patents_router, offers_router, demands_router, audit_router,
+                   search_router):
         app.include_router(router, prefix="/api")
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

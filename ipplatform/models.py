@@ -8,5 +8,9 @@ from ipplatform.demands.models import Demand
 from ipplatform.offers.models import Offer, offer_patent
 from ipplatform.organisations.models import Organisation
 from ipplatform.patents.models import Patent
+from ipplatform.search import outbox as _search_outbox  # noqa: F401  (registers the outbox hook)
+from ipplatform.search.embeddings import EmbeddingCache
+from ipplatform.search.outbox import OutboxEntry
 
-__all__ = ["AuditRecord", "Base", "Demand", "Offer", "Organisation", "Patent", "User", "offer_patent"]
+__all__ = ["AuditRecord", "Base", "Demand", "EmbeddingCache", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
+           "offer_patent"]

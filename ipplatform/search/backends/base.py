@@ -1,0 +1,90 @@
+"""The search backend protocol: what the search service needs from an index, and nothing more.
+
+Both backends take the same neutral inputs (segmented tokens, a normalised query vector,
+``SearchFilters``) and return ranked ``(id, score)`` legs; fusion, sorting of ranked sets, paging,
+highlighting and hydration from the database happen once, in ``ipplatform.search.service``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ipplatform.search.documents import DocType
+from ipplatform.search.query import SearchFilters, SortOrder
+
+
+@dataclass
+class Leg:
+    hits: list[tuple[int, float]]  # (id, score), best first
+    total: int  # documents that matched (keyword), or len(hits) for a vector leg
+
+
+@dataclass
+class Retrieved:
+    keyword: Leg | None = None
+    semantic: Leg | None = None
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    values: dict[int, tuple[float | None, float | None]] = field(default_factory=dict)  # id → (published_at, price)
+
+
+@dataclass
+class Browsed:
+    ids: list[int]
+    total: int
+    last_key: list | None  # sort key of the last hit: the next page's cursor
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class BackendUnavailable(RuntimeError):
+    """The search engine cannot be reached; the indexer retries later, queries report 503."""
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    name: str
+
+    def ensure(self, doc_type: DocType, dims: int) -> None:
+        """Create the index (behind its alias) if it does not exist."""
+
+    def upsert(self, doc_type: DocType, docs: list[dict], vectors: np.ndarray) -> int:
+        """Write documents; a document whose stored version is newer is left alone. Returns writes done."""
+
+    def delete(self, doc_type: DocType, ids: list[int], version: int) -> None:
+        """Remove documents (ids absent from the index are fine)."""
+
+    def retrieve(self, doc_type: DocType, *, tokens: tuple[str, ...], vector: np.ndarray | None,
+                 filters: SearchFilters, window: int, facets: bool, exclude: set[int] = frozenset()) -> Retrieved:
+        """Keyword leg when ``tokens``, semantic leg when ``vector``; facets over the union of the legs."""
+
+    def browse(self, doc_type: DocType, *, filters: SearchFilters, sort: SortOrder, after: list | None,
+               offset: int, size: int, facets: bool) -> Browsed:
+        """Filter-only listing in a total order (sort key, then id) with search-after paging."""
+
+    def suggest(self, doc_type: DocType, prefix: str, size: int) -> list[str]:
+        """Completions of a title or IPC prefix."""
+
+    def count(self, doc_type: DocType) -> int: ...
+
+    def versions(self, doc_type: DocType) -> dict[int, int]:
+        """Every indexed id with its version (for reconciliation with the database)."""
+
+    def rebuild(self, doc_type: DocType, batches: Iterable[tuple[list[dict], np.ndarray]], dims: int) -> None:
+        """Build a fresh index from ``batches`` and switch to it atomically; queries keep answering."""
+
+    def refresh(self, doc_type: DocType) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def sort_key(sort: SortOrder, published_at: float | None, price: float | None) -> float:
+    """The primary sort value (ascending order everywhere; missing values last)."""
+    inf = float("inf")
+    if sort == SortOrder.PRICE_ASC:
+        return price if price is not None else inf
+    if sort == SortOrder.PRICE_DESC:
+        return -price if price is not None else inf
+    return -published_at if published_at is not None else inf

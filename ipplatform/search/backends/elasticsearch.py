@@ -1,0 +1,237 @@
+"""Elasticsearch 8/9 dialect. Portable by construction: only built-in analyzers (``whitespace`` over
+text segmented by jieba in Python, ``keyword`` for completion), ``dense_vector`` with HNSW, term/range
+filters, terms aggregations, aliases. No painless, no reindex API, no RRF retriever: so the same code
+runs on the dev/CI node (scripts/engine.py) and on a stock cluster.
+
+One index per document type behind an alias (``{prefix}-{type}``); a rebuild creates
+``{prefix}-{type}-{timestamp}``, fills it, and swaps the alias in one atomic request. Writes use
+external versioning, so an older snapshot can never overwrite a newer one. The vector is excluded
+from ``_source`` (it would be 75 % of the index and dominate fetch time); the database can rebuild it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timezone
+
+import numpy as np
+from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, NotFoundError, helpers
+
+from ipplatform.search.backends.base import BackendUnavailable, Browsed, Leg, Retrieved
+from ipplatform.search.documents import FACET_FIELDS, KEYWORD_FIELDS, DocType
+from ipplatform.search.query import SearchFilters, SortOrder
+
+FACET_SIZE = 50
+SORT_SOURCE = ["id", "published_at", "price"]
+
+
+def mapping(dims: int) -> dict:
+    props = {f: {"type": "keyword"} for f in dict.fromkeys(KEYWORD_FIELDS + FACET_FIELDS)}
+    props.update({
+        "id": {"type": "long"}, "version": {"type": "long"}, "doc_type": {"type": "keyword"},
+        "title": {"type": "keyword", "index": False, "doc_values": False},
+        "title_seg": {"type": "text", "analyzer": "whitespace", "similarity": "BM25"},
+        "body_seg": {"type": "text", "analyzer": "whitespace", "similarity": "BM25"},
+        "price": {"type": "double"}, "published_at": {"type": "double"}, "synthetic": {"type": "boolean"},
+        "suggest": {"type": "completion", "analyzer": "keyword", "search_analyzer": "keyword"},
+        "vec": {"type": "dense_vector", "dims": dims, "index": True, "similarity": "cosine",
+                "index_options": {"type": "hnsw", "m": 16, "ef_construction": 100}},
+    })
+    return {"_source": {"excludes": ["vec", "embed_text"]}, "dynamic": "strict",
+            "properties": {**props, "embed_text": {"type": "text", "index": False}}}
+
+
+def filter_clauses(filters: SearchFilters) -> list[dict]:
+    clauses = [{"terms": {f: values}} for f, values in filters.terms().items()]
+    for f, (lo, hi) in filters.ranges().items():
+        rng = {}
+        if lo is not None:
+            rng["gte"] = lo
+        if hi is not None:
+            rng["lte"] = hi
+        clauses.append({"range": {f: rng}})
+    return clauses
+
+
+def _aggs() -> dict:
+    return {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in FACET_FIELDS}
+
+
+def _facets(resp: dict) -> dict[str, dict[str, int]]:
+    aggs = resp.get("aggregations") or {}
+    return {f: {b["key"]: b["doc_count"] for b in aggs.get(f, {}).get("buckets", [])} for f in FACET_FIELDS}
+
+
+class ElasticsearchBackend:
+    name = "elasticsearch"
+
+    def __init__(self, url: str, *, prefix: str = "ipplatform", timeout: float = 10.0, client: Elasticsearch | None = None):
+        self.url = url
+        self.prefix = prefix
+        self.es = client or Elasticsearch(url, request_timeout=timeout, max_retries=0, retry_on_timeout=False)
+
+    def alias(self, doc_type: DocType) -> str:
+        return f"{self.prefix}-{doc_type.value}"
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (ConnectionError, ConnectionTimeout) as exc:
+            raise BackendUnavailable(f"Elasticsearch at {self.url} is unreachable: {exc}") from exc
+
+    def _new_index(self, doc_type: DocType, dims: int, *, loading: bool = False) -> str:
+        name = f"{self.alias(doc_type)}-{datetime.now(timezone.utc).strftime('%Y%m%d%H%M%S%f')}"
+        settings = {"number_of_shards": 1, "number_of_replicas": 0,
+                    "refresh_interval": "-1" if loading else "1s"}
+        self._call(self.es.indices.create, index=name, mappings=mapping(dims), settings=settings)
+        return name
+
+    def ensure(self, doc_type: DocType, dims: int = 512) -> None:
+        alias = self.alias(doc_type)
+        if self._call(self.es.indices.exists_alias, name=alias):
+            return
+        name = self._new_index(doc_type, dims)
+        try:
+            self._call(self.es.indices.put_alias, index=name, name=alias)
+        except ApiError:  # another process won the race
+            self._call(self.es.indices.delete, index=name, ignore_unavailable=True)
+
+    def _actions(self, index: str, docs: list[dict], vectors: np.ndarray, *, versioned: bool = True):
+        for doc, vec in zip(docs, vectors):
+            action = {"_op_type": "index", "_index": index, "_id": str(doc["id"]),
+                      "_source": {**doc, "vec": np.asarray(vec, dtype=np.float32).tolist()}}
+            if versioned:
+                action.update(version=doc["version"], version_type="external")
+            yield action
+
+    def upsert(self, doc_type: DocType, docs: list[dict], vectors: np.ndarray) -> int:
+        if not docs:
+            return 0
+        ok, errors = self._call(helpers.bulk, self.es, self._actions(self.alias(doc_type), docs, vectors),
+                                raise_on_error=False, raise_on_exception=False, chunk_size=500)
+        real = [e for e in errors if (e.get("index") or {}).get("status") != 409]  # 409: stored version newer
+        if real:
+            if any((e.get("index") or {}).get("status") is None for e in real):
+                raise BackendUnavailable(f"bulk write failed: {real[:2]}")
+            raise RuntimeError(f"bulk write rejected {len(real)} documents: {real[:2]}")
+        return ok
+
+    def delete(self, doc_type: DocType, ids: list[int], version: int) -> None:
+        actions = ({"_op_type": "delete", "_index": self.alias(doc_type), "_id": str(i), "version": version,
+                    "version_type": "external"} for i in ids)
+        _, errors = self._call(helpers.bulk, self.es, actions, raise_on_error=False, raise_on_exception=False)
+        real = [e for e in errors if (e.get("delete") or {}).get("status") not in (404, 409)]
+        if real:
+            raise RuntimeError(f"bulk delete failed: {real[:2]}")
+
+    def retrieve(self, doc_type, *, tokens, vector, filters, window, facets, exclude=frozenset()) -> Retrieved:
+        alias = self.alias(doc_type)
+        flt = filter_clauses(filters)
+        if exclude:
+            flt = [*flt, {"bool": {"must_not": {"ids": {"values": [str(i) for i in exclude]}}}}]
+        match = {"multi_match": {"query": " ".join(tokens), "fields": ["title_seg^2", "body_seg"],
+                                 "type": "most_fields", "operator": "or"}} if tokens else None
+        knn = {"field": "vec", "query_vector": np.asarray(vector, dtype=np.float32).tolist(), "k": window,
+               "num_candidates": min(max(2 * window, 100), 10000), "filter": flt} if vector is not None else None
+        searches: list[tuple[str, dict]] = []
+        if match:
+            body = {"query": {"bool": {"must": [match], "filter": flt}}, "size": window, "_source": SORT_SOURCE,
+                    "track_total_hits": True}
+            if facets and not knn:
+                body["aggs"] = _aggs()
+            searches.append(("keyword", body))
+        if knn:
+            body = {"knn": knn, "size": window, "_source": SORT_SOURCE}
+            if facets and not match:
+                body["aggs"] = _aggs()
+            searches.append(("semantic", body))
+        if facets and match and knn:  # union of both legs, counted in the same round trip
+            searches.append(("facets", {"query": {"bool": {"must": [match], "filter": flt}}, "knn": knn, "size": 0,
+                                        "aggs": _aggs(), "track_total_hits": False}))
+        out = Retrieved()
+        if not searches:
+            return out
+        lines = []
+        for _, body in searches:
+            lines.extend([{"index": alias}, body])
+        resp = self._call(self.es.msearch, searches=lines)
+        for (kind, _), r in zip(searches, resp["responses"]):
+            if "error" in r:
+                raise RuntimeError(f"search failed: {r['error']}")
+            hits = [(int(h["_id"]), float(h["_score"])) for h in r["hits"]["hits"]]
+            for h in r["hits"]["hits"]:
+                src = h.get("_source") or {}
+                out.values[int(h["_id"])] = (src.get("published_at"), src.get("price"))
+            if kind == "keyword":
+                out.keyword = Leg(hits, r["hits"]["total"]["value"])
+            elif kind == "semantic":
+                out.semantic = Leg(hits, len(hits))
+            if "aggregations" in r:
+                out.facets = _facets(r)
+        return out
+
+    def browse(self, doc_type, *, filters, sort, after, offset, size, facets) -> Browsed:
+        field, order = {SortOrder.PRICE_ASC: ("price", "asc"), SortOrder.PRICE_DESC: ("price", "desc")}.get(
+            sort, ("published_at", "desc"))
+        body = {"query": {"bool": {"filter": filter_clauses(filters)}}, "size": size, "_source": False,
+                "sort": [{field: {"order": order, "missing": "_last"}}, {"id": "asc"}], "track_total_hits": True}
+        if after:
+            body["search_after"] = after
+        elif offset:
+            body["from"] = offset
+        if facets:
+            body["aggs"] = _aggs()
+        r = self._call(self.es.search, index=self.alias(doc_type), **body)
+        hits = r["hits"]["hits"]
+        return Browsed([int(h["_id"]) for h in hits], r["hits"]["total"]["value"],
+                       hits[-1]["sort"] if hits else None, _facets(r) if facets else {})
+
+    def suggest(self, doc_type, prefix, size) -> list[str]:
+        r = self._call(self.es.search, index=self.alias(doc_type), _source=False, suggest={
+            "s": {"prefix": prefix.lower(), "completion": {"field": "suggest", "size": size, "skip_duplicates": True}}})
+        return [o["text"] for o in r["suggest"]["s"][0]["options"]]
+
+    def count(self, doc_type) -> int:
+        return int(self._call(self.es.count, index=self.alias(doc_type))["count"])
+
+    def versions(self, doc_type) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for hit in self._call(helpers.scan, self.es, index=self.alias(doc_type), query={"query": {"match_all": {}}},
+                              _source=False, version=True, size=2000):
+            out[int(hit["_id"])] = int(hit["_version"])
+        return out
+
+    def rebuild(self, doc_type, batches: Iterable[tuple[list[dict], np.ndarray]], dims: int) -> None:
+        alias = self.alias(doc_type)
+        name = self._new_index(doc_type, dims, loading=True)
+        try:
+            for docs, vectors in batches:
+                helpers.bulk(self.es, self._actions(name, docs, vectors), chunk_size=500)
+            self.es.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
+            self.es.indices.refresh(index=name)
+        except Exception:
+            self.es.indices.delete(index=name, ignore_unavailable=True)
+            raise
+        try:
+            old = list(self.es.indices.get_alias(name=alias))
+        except NotFoundError:
+            old = []
+        actions = [{"remove": {"index": o, "alias": alias}} for o in old] + [{"add": {"index": name, "alias": alias}}]
+        self.es.indices.update_aliases(actions=actions)  # atomic: queries see old, then new
+        for o in old:
+            self.es.indices.delete(index=o, ignore_unavailable=True)
+
+    def refresh(self, doc_type) -> None:
+        self._call(self.es.indices.refresh, index=self.alias(doc_type))
+
+    def drop(self, doc_type) -> None:
+        alias = self.alias(doc_type)
+        try:
+            indices = list(self.es.indices.get_alias(name=alias))
+        except NotFoundError:
+            indices = []
+        for name in indices:
+            self.es.indices.delete(index=name, ignore_unavailable=True)
+
+    def close(self) -> None:
+        self.es.close()

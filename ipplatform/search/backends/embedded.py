@@ -1,0 +1,348 @@
+"""The zero-service default: SQLite FTS5 over jieba-segmented text plus exact vector search in numpy.
+
+Documents persist in one SQLite file (``{type}_doc`` rows with the JSON document and the float32
+vector, ``{type}_fts`` an FTS5 table over the segmented title and body). On start the filter fields
+and vectors are loaded into memory: each keyword value gets a boolean row mask, numbers a float
+array, vectors one float32 matrix. Filters are mask arithmetic, semantic search one matrix-vector
+product. Exact search costs ~0.5 ms per 10k documents and grows linearly (~8 ms at 100k, 2 BLAS
+threads); memory is ~2 KB per document for the vector. Past ~100k documents use Elasticsearch.
+
+Scoring differs from Elasticsearch in the keyword leg only: FTS5's bm25() (title weighted 2, body 1)
+instead of Lucene BM25 summed over fields; the semantic leg is exact cosine where Elasticsearch uses
+approximate HNSW.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from ipplatform.search.backends.base import Browsed, Leg, Retrieved, sort_key
+from ipplatform.search.documents import FACET_FIELDS, KEYWORD_FIELDS, DocType
+from ipplatform.search.query import SearchFilters, SortOrder
+
+MASK_FIELDS = tuple(dict.fromkeys(KEYWORD_FIELDS + FACET_FIELDS))
+
+
+def fts_query(tokens: Iterable[str]) -> str:
+    """An FTS5 MATCH expression that treats every token literally (quotes doubled)."""
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+
+
+class _Table:
+    """In-memory columns of one document type."""
+
+    def __init__(self, dims: int, capacity: int = 1024):
+        self.dims = dims
+        self.cap = capacity
+        self.n = 0
+        self.row_of: dict[int, int] = {}
+        self.ids = np.zeros(capacity, dtype=np.int64)
+        self.alive = np.zeros(capacity, dtype=bool)
+        self.vecs = np.zeros((capacity, dims), dtype=np.float32)
+        self.price = np.full(capacity, np.nan)
+        self.published = np.full(capacity, np.nan)
+        self.masks: dict[str, dict[str, np.ndarray]] = {f: {} for f in MASK_FIELDS}
+        self.docs: list[dict | None] = [None] * capacity
+        self.suggest = Counter()
+        self._suggest_sorted: list[str] | None = None
+
+    def _grow(self) -> None:
+        new = self.cap * 2
+
+        def grow(a, fill):
+            b = np.full((new, *a.shape[1:]), fill, dtype=a.dtype)
+            b[: self.cap] = a
+            return b
+
+        self.ids, self.alive = grow(self.ids, 0), grow(self.alive, False)
+        self.vecs = grow(self.vecs, 0.0)
+        self.price, self.published = grow(self.price, np.nan), grow(self.published, np.nan)
+        for values in self.masks.values():
+            for v in list(values):
+                values[v] = grow(values[v], False)
+        self.docs.extend([None] * (new - self.cap))
+        self.cap = new
+
+    def _unset(self, row: int) -> None:
+        old = self.docs[row]
+        if old is None:
+            return
+        for f in MASK_FIELDS:
+            for v in old.get(f, []):
+                self.masks[f][v][row] = False
+        self.suggest.subtract(old.get("suggest", []))
+        self._suggest_sorted = None
+
+    def put(self, doc: dict, vec: np.ndarray) -> None:
+        row = self.row_of.get(doc["id"])
+        if row is None:
+            if self.n == self.cap:
+                self._grow()
+            row = self.n
+            self.n += 1
+            self.row_of[doc["id"]] = row
+        else:
+            self._unset(row)
+        self.ids[row] = doc["id"]
+        self.alive[row] = True
+        self.vecs[row] = vec
+        self.price[row] = np.nan if doc.get("price") is None else doc["price"]
+        self.published[row] = np.nan if doc.get("published_at") is None else doc["published_at"]
+        kept = {f: [str(v) for v in (doc.get(f) if isinstance(doc.get(f), list) else [doc.get(f)]) if v is not None]
+                for f in MASK_FIELDS}
+        for f, values in kept.items():
+            for v in values:
+                mask = self.masks[f].get(v)
+                if mask is None:
+                    mask = self.masks[f][v] = np.zeros(self.cap, dtype=bool)
+                mask[row] = True
+        kept["suggest"] = [s.lower() for s in doc.get("suggest", [])]
+        self.suggest.update(kept["suggest"])
+        self._suggest_sorted = None
+        self.docs[row] = kept
+
+    def remove(self, doc_id: int) -> None:
+        row = self.row_of.pop(doc_id, None)
+        if row is None:
+            return
+        self._unset(row)
+        self.alive[row] = False
+        self.docs[row] = None
+
+    def filter_mask(self, filters: SearchFilters) -> np.ndarray:
+        mask = self.alive[: self.n].copy()
+        for f, values in filters.terms().items():
+            any_of = np.zeros(self.n, dtype=bool)
+            for v in values:
+                m = self.masks[f].get(v)
+                if m is not None:
+                    any_of |= m[: self.n]
+            mask &= any_of
+        for f, (lo, hi) in filters.ranges().items():
+            col = (self.price if f == "price" else self.published)[: self.n]
+            with np.errstate(invalid="ignore"):
+                mask &= ~np.isnan(col)
+                if lo is not None:
+                    mask &= col >= lo
+                if hi is not None:
+                    mask &= col <= hi
+        return mask
+
+    def facet_counts(self, selected: np.ndarray) -> dict[str, dict[str, int]]:
+        out = {}
+        for f in FACET_FIELDS:
+            counts = {v: int(np.count_nonzero(m[: self.n] & selected)) for v, m in self.masks[f].items()}
+            out[f] = {v: c for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if c}
+        return out
+
+    def suggestions(self, prefix: str, size: int) -> list[str]:
+        if self._suggest_sorted is None:
+            self._suggest_sorted = sorted(t for t, c in self.suggest.items() if c > 0)
+        terms = self._suggest_sorted
+        i = bisect_left(terms, prefix)
+        found = []
+        while i < len(terms) and terms[i].startswith(prefix) and len(found) < 200:
+            found.append(terms[i])
+            i += 1
+        found.sort(key=lambda t: (-self.suggest[t], len(t), t))
+        return found[:size]
+
+
+class EmbeddedBackend:
+    name = "embedded"
+
+    def __init__(self, path: Path | str, dims: int = 512):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._lock = threading.RLock()
+        self._tables: dict[DocType, _Table] = {}
+        self.default_dims = dims
+
+    # ---- storage --------------------------------------------------------------------------------
+    def _create(self, t: str) -> None:
+        self._conn.execute(f"CREATE TABLE IF NOT EXISTS {t}_doc (id INTEGER PRIMARY KEY, version INTEGER NOT NULL, "
+                           "doc TEXT NOT NULL, vec BLOB NOT NULL)")
+        self._conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {t}_fts USING fts5(title_seg, body_seg, "
+                           "tokenize='unicode61 remove_diacritics 0')")
+
+    def ensure(self, doc_type: DocType, dims: int | None = None) -> None:
+        with self._lock:
+            if doc_type in self._tables:
+                return
+            t = doc_type.value
+            self._create(t)
+            table = _Table(dims or self.default_dims)
+            for doc_json, vec in self._conn.execute(f"SELECT doc, vec FROM {t}_doc ORDER BY id"):
+                table.put(json.loads(doc_json), np.frombuffer(vec, dtype=np.float32))
+            self._tables[doc_type] = table
+
+    def _table(self, doc_type: DocType) -> _Table:
+        if doc_type not in self._tables:
+            self.ensure(doc_type)
+        return self._tables[doc_type]
+
+    def upsert(self, doc_type: DocType, docs: list[dict], vectors: np.ndarray) -> int:
+        t = doc_type.value
+        table = self._table(doc_type)
+        written = 0
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                for doc, vec in zip(docs, vectors):
+                    stored = self._conn.execute(f"SELECT version FROM {t}_doc WHERE id = ?", (doc["id"],)).fetchone()
+                    if stored is not None and stored[0] >= doc["version"]:
+                        continue  # an older snapshot never overwrites a newer one
+                    body = {k: v for k, v in doc.items() if k not in ("title_seg", "body_seg", "embed_text")}
+                    self._conn.execute(f"INSERT OR REPLACE INTO {t}_doc (id, version, doc, vec) VALUES (?, ?, ?, ?)",
+                                       (doc["id"], doc["version"], json.dumps(body, ensure_ascii=False),
+                                        np.asarray(vec, dtype=np.float32).tobytes()))
+                    self._conn.execute(f"DELETE FROM {t}_fts WHERE rowid = ?", (doc["id"],))
+                    self._conn.execute(f"INSERT INTO {t}_fts (rowid, title_seg, body_seg) VALUES (?, ?, ?)",
+                                       (doc["id"], doc["title_seg"], doc["body_seg"]))
+                    table.put(body, vec)
+                    written += 1
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return written
+
+    def delete(self, doc_type: DocType, ids: list[int], version: int) -> None:
+        t = doc_type.value
+        table = self._table(doc_type)
+        with self._lock:
+            self._conn.execute("BEGIN")
+            for doc_id in ids:
+                self._conn.execute(f"DELETE FROM {t}_doc WHERE id = ? AND version < ?", (doc_id, version))
+                self._conn.execute(f"DELETE FROM {t}_fts WHERE rowid = ?", (doc_id,))
+                table.remove(doc_id)
+            self._conn.execute("COMMIT")
+
+    # ---- queries -------------------------------------------------------------------------------
+    def retrieve(self, doc_type, *, tokens, vector, filters, window, facets, exclude=frozenset()) -> Retrieved:
+        table = self._table(doc_type)
+        with self._lock:
+            mask = table.filter_mask(filters)
+            for doc_id in exclude:
+                row = table.row_of.get(doc_id)
+                if row is not None:
+                    mask[row] = False
+            out = Retrieved()
+            selected = np.zeros(table.n, dtype=bool)
+            if tokens:
+                rows = self._conn.execute(
+                    f"SELECT rowid, -bm25({doc_type.value}_fts, 2.0, 1.0) FROM {doc_type.value}_fts "
+                    f"WHERE {doc_type.value}_fts MATCH ?", (fts_query(tokens),)).fetchall()
+                scored = [(table.row_of[i], s) for i, s in rows if i in table.row_of]
+                scored = [(r, s) for r, s in scored if mask[r]]
+                for r, _ in scored:
+                    selected[r] = True
+                scored.sort(key=lambda rs: (-rs[1], table.ids[rs[0]]))
+                out.keyword = Leg([(int(table.ids[r]), float(s)) for r, s in scored[:window]], len(scored))
+            if vector is not None:
+                rows = np.flatnonzero(mask)
+                if rows.size:
+                    sims = table.vecs[rows] @ np.asarray(vector, dtype=np.float32)
+                    k = min(window, rows.size)
+                    top = np.argpartition(-sims, k - 1)[:k]
+                    top = top[np.lexsort((table.ids[rows[top]], -sims[top]))]
+                    hits = [(int(table.ids[rows[i]]), float(sims[i])) for i in top]
+                    selected[rows[top]] = True
+                else:
+                    hits = []
+                out.semantic = Leg(hits, len(hits))
+            if facets:
+                out.facets = table.facet_counts(selected)
+            for leg in (out.keyword, out.semantic):
+                for doc_id, _ in (leg.hits if leg else []):
+                    r = table.row_of[doc_id]
+                    out.values[doc_id] = (_num(table.published[r]), _num(table.price[r]))
+            return out
+
+    def browse(self, doc_type, *, filters, sort, after, offset, size, facets) -> Browsed:
+        table = self._table(doc_type)
+        with self._lock:
+            mask = table.filter_mask(filters)
+            rows = np.flatnonzero(mask)
+            if sort == SortOrder.PRICE_ASC:
+                keys = np.where(np.isnan(table.price[rows]), np.inf, table.price[rows])
+            elif sort == SortOrder.PRICE_DESC:
+                keys = np.where(np.isnan(table.price[rows]), np.inf, -table.price[rows])
+            else:
+                keys = np.where(np.isnan(table.published[rows]), np.inf, -table.published[rows])
+            ids = table.ids[rows]
+            order = np.lexsort((ids, keys))
+            keys, ids = keys[order], ids[order]
+            start = offset
+            if after:
+                k0, id0 = float(after[0]), int(after[1])
+                start = int(np.count_nonzero((keys < k0) | ((keys == k0) & (ids <= id0))))
+            page_ids = [int(i) for i in ids[start:start + size]]
+            last = [float(keys[start + len(page_ids) - 1]), page_ids[-1]] if page_ids else None
+            return Browsed(page_ids, int(rows.size), last, table.facet_counts(mask) if facets else {})
+
+    def suggest(self, doc_type, prefix, size) -> list[str]:
+        with self._lock:
+            return self._table(doc_type).suggestions(prefix.lower(), size)
+
+    def count(self, doc_type) -> int:
+        return len(self._table(doc_type).row_of)
+
+    def versions(self, doc_type) -> dict[int, int]:
+        self._table(doc_type)
+        with self._lock:
+            return dict(self._conn.execute(f"SELECT id, version FROM {doc_type.value}_doc"))
+
+    def rebuild(self, doc_type, batches, dims) -> None:
+        t, new = doc_type.value, f"{doc_type.value}_next"
+        with self._lock:
+            self._conn.execute(f"DROP TABLE IF EXISTS {new}_doc")
+            self._conn.execute(f"DROP TABLE IF EXISTS {new}_fts")
+            self._create(new)
+        table = _Table(dims)
+        for docs, vectors in batches:  # built beside the live table; queries keep using the old one
+            with self._lock:
+                self._conn.execute("BEGIN")
+                for doc, vec in zip(docs, vectors):
+                    body = {k: v for k, v in doc.items() if k not in ("title_seg", "body_seg", "embed_text")}
+                    self._conn.execute(f"INSERT OR REPLACE INTO {new}_doc VALUES (?, ?, ?, ?)",
+                                       (doc["id"], doc["version"], json.dumps(body, ensure_ascii=False),
+                                        np.asarray(vec, dtype=np.float32).tobytes()))
+                    self._conn.execute(f"INSERT INTO {new}_fts (rowid, title_seg, body_seg) VALUES (?, ?, ?)",
+                                       (doc["id"], doc["title_seg"], doc["body_seg"]))
+                    table.put(body, vec)
+                self._conn.execute("COMMIT")
+        with self._lock:  # the swap: one transaction, then one reference assignment
+            self._conn.execute("BEGIN")
+            self._conn.execute(f"DROP TABLE IF EXISTS {t}_doc")
+            self._conn.execute(f"DROP TABLE IF EXISTS {t}_fts")
+            self._conn.execute(f"ALTER TABLE {new}_doc RENAME TO {t}_doc")
+            self._conn.execute(f"ALTER TABLE {new}_fts RENAME TO {t}_fts")
+            self._conn.execute("COMMIT")
+            self._tables[doc_type] = table
+
+    def refresh(self, doc_type) -> None:
+        return None  # writes are visible at once
+
+    def drop(self, doc_type) -> None:
+        with self._lock:
+            self._conn.execute(f"DROP TABLE IF EXISTS {doc_type.value}_doc")
+            self._conn.execute(f"DROP TABLE IF EXISTS {doc_type.value}_fts")
+            self._tables.pop(doc_type, None)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _num(x: float) -> float | None:
+    return None if np.isnan(x) else float(x)

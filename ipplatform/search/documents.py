@@ -1,0 +1,122 @@
+"""Search documents built from the database rows (the database is the source of truth).
+
+One flat dict per offer or demand. Hierarchical codes are expanded so a filter on any level is a
+plain term match in every backend: IPC ``A23F 3/06`` → ``A, A23, A23F, A23F 3/06``; GB/T 4754
+``1530`` → ``C, 15, 153, 1530``; division ``411524`` → ``410000, 411500, 411524``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+
+from ipplatform import reference
+from ipplatform.demands.models import Demand
+from ipplatform.offers.models import Offer
+from ipplatform.search import text as textmod
+
+
+class DocType(StrEnum):
+    OFFER = "offer"
+    DEMAND = "demand"
+
+
+# Keyword fields every document has; lists are multi-valued. Facets are counted on FACET_FIELDS.
+KEYWORD_FIELDS = ("status", "org_kind", "region", "county", "industry", "ipc", "ipc_subclass", "patent_kind",
+                  "legal_status", "mode", "org_id")
+FACET_FIELDS = ("ipc_subclass", "industry_division", "county", "org_kind", "patent_kind", "legal_status", "mode",
+                "status")
+EMBED_CHARS = 400
+
+
+def ipc_prefixes(code: str) -> list[str]:
+    code = code.strip().upper()
+    out = [code[:1], code[:3], code[:4]]
+    if len(code) > 4:
+        out.append(code)
+    return [c for c in out if c]
+
+
+def industry_prefixes(code: str | None) -> list[str]:
+    if not code:
+        return []
+    return [i.code for i in reference.industry_path(code)]
+
+
+def region_prefixes(code: str | None) -> list[str]:
+    if not code:
+        return []
+    out = [code[:2] + "0000", code[:4] + "00", code]
+    return list(dict.fromkeys(out))
+
+
+def _county(code: str | None) -> list[str]:
+    return [code] if code and not code.endswith("00") else []
+
+
+def _ts(value: datetime | None) -> float | None:
+    return value.timestamp() if value else None
+
+
+def _common(kind: DocType, row, title: str, body: str, version: int) -> dict:
+    return {
+        "id": row.id, "doc_type": kind.value, "version": version, "status": row.status.value if hasattr(row.status, "value") else row.status,
+        "title": title, "title_seg": textmod.segment(title), "body_seg": textmod.segment(body),
+        "embed_text": (title + "。" + body)[:EMBED_CHARS], "published_at": _ts(row.published_at),
+        "synthetic": bool(row.synthetic),
+    }
+
+
+def offer_document(offer: Offer, version: int) -> dict:
+    patents = offer.patents
+    body = "\n".join(filter(None, [offer.description, *(p.title for p in patents),
+                                   *(p.abstract or "" for p in patents[:3]), " ".join(offer.application_fields)]))
+    ipc_codes = list(dict.fromkeys(c for p in patents for c in (p.ipc_codes or [])))
+    doc = _common(DocType.OFFER, offer, offer.title, body, version)
+    owner = offer.owner
+    doc.update({
+        "org_id": [str(offer.owner_org_id), str(offer.publisher_org_id)],
+        "org_kind": [owner.kind.value],
+        "region": region_prefixes(owner.county_code), "county": _county(owner.county_code),
+        "industry": industry_prefixes(owner.industry_code),
+        "industry_division": [owner.industry_code[:2]] if owner.industry_code else [],
+        "ipc": sorted({p for c in ipc_codes for p in ipc_prefixes(c)}),
+        "ipc_subclass": sorted({c[:4] for c in ipc_codes}),
+        "patent_kind": sorted({p.kind.value for p in patents}),
+        "legal_status": sorted({p.legal_status.value for p in patents}),
+        "mode": list(offer.modes),
+        "price": float(offer.asking_price) if offer.asking_price is not None else None,
+        "suggest": _suggestions(offer.title, ipc_codes),
+    })
+    return doc
+
+
+def demand_document(demand: Demand, version: int) -> dict:
+    body = demand.description or ""
+    doc = _common(DocType.DEMAND, demand, demand.title, body, version)
+    org = demand.organisation
+    region = demand.region_code or org.county_code
+    industry = demand.industry_code or org.industry_code
+    ipc_codes = list(demand.preferred_ipc or [])
+    doc.update({
+        "org_id": [str(demand.org_id)], "org_kind": [org.kind.value],
+        "region": region_prefixes(region), "county": _county(region),
+        "industry": industry_prefixes(industry), "industry_division": [industry[:2]] if industry else [],
+        "ipc": sorted({p for c in ipc_codes for p in ipc_prefixes(c)}),
+        "ipc_subclass": sorted({c[:4] for c in ipc_codes}),
+        "patent_kind": [], "legal_status": [], "mode": list(demand.modes),
+        "price": float(demand.budget_max) if demand.budget_max is not None else (
+            float(demand.budget_min) if demand.budget_min is not None else None),
+        "suggest": _suggestions(demand.title, ipc_codes),
+    })
+    return doc
+
+
+def _suggestions(title: str, ipc_codes: Iterable[str]) -> list[str]:
+    words = [t for t in textmod.tokens(title) if len(t) >= 2]
+    return list(dict.fromkeys([title[:50], *words, *(c[:4] for c in ipc_codes)]))
+
+
+BUILDERS = {DocType.OFFER: offer_document, DocType.DEMAND: demand_document}
+MODELS = {DocType.OFFER: Offer, DocType.DEMAND: Demand}

@@ -1,0 +1,148 @@
+"""The neutral search request every backend answers (validated here, before any I/O)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
+from ipplatform.common.enums import ListingStatus, TransactionMode
+from ipplatform.common.schemas import InputSchema
+from ipplatform.common.validators import Amount, InvalidValue, cross_field_error, normalize_industry_code
+from ipplatform.organisations.enums import OrgKind
+from ipplatform.patents.enums import LegalStatus, PatentKind
+
+MAX_QUERY_CHARS = 500
+MAX_WINDOW = 1000  # ranked queries page through at most this many results
+MAX_BROWSE_OFFSET = 10_000  # filter-only listings page by number this far, then by cursor
+_IPC_PREFIX = re.compile(r"^[A-H](\d{2}([A-Z](\s?\d{1,4}(/\d{1,6})?)?)?)?$")
+
+
+class SearchMode(StrEnum):
+    KEYWORD = "keyword"
+    SEMANTIC = "semantic"
+    HYBRID = "hybrid"
+
+
+class SortOrder(StrEnum):
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+
+
+def _ipc_prefix(value: str) -> str:
+    v = re.sub(r"\s+", " ", value.strip().upper())
+    if not _IPC_PREFIX.match(v):
+        raise InvalidValue("ipc_prefix", f"'{value}' is not an IPC prefix such as A, A23, A23F or A23F 3/06",
+                           f"“{value}”不是有效的 IPC 分类前缀（例：A、A23、A23F、A23F 3/06）").as_pydantic()
+    if len(v) > 4 and " " not in v:
+        v = v[:4] + " " + v[4:]
+    return v
+
+
+def _region(value: str) -> str:
+    from ipplatform.common.validators import normalize_region_code
+
+    try:
+        return normalize_region_code(value)
+    except InvalidValue as exc:
+        raise exc.as_pydantic() from None
+
+
+def _industry(value: str) -> str:
+    try:
+        return normalize_industry_code(value)
+    except InvalidValue as exc:
+        raise exc.as_pydantic() from None
+
+
+IpcPrefix = Annotated[str, AfterValidator(_ipc_prefix)]
+RegionFilter = Annotated[str, AfterValidator(_region)]
+IndustryFilter = Annotated[str, AfterValidator(_industry)]
+
+
+class SearchFilters(InputSchema):
+    """All filters are optional; values within one filter are OR-ed, filters are AND-ed."""
+
+    ipc: list[IpcPrefix] = Field(default_factory=list, max_length=20)
+    industry: list[IndustryFilter] = Field(default_factory=list, max_length=20)
+    region: list[RegionFilter] = Field(default_factory=list, max_length=20)
+    org_kind: list[OrgKind] = Field(default_factory=list)
+    patent_kind: list[PatentKind] = Field(default_factory=list)
+    legal_status: list[LegalStatus] = Field(default_factory=list)
+    mode: list[TransactionMode] = Field(default_factory=list)
+    status: list[ListingStatus] = Field(default_factory=lambda: [ListingStatus.PUBLISHED])
+    org_id: list[int] = Field(default_factory=list, max_length=20)
+    price_min: Amount | None = None
+    price_max: Amount | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+
+    @model_validator(mode="after")
+    def _ranges(self):
+        if self.price_min is not None and self.price_max is not None and self.price_min > self.price_max:
+            raise cross_field_error("price_max", "range_order", "price_max is below price_min", "价格上限低于下限")
+        if self.published_from and self.published_to and self.published_from > self.published_to:
+            raise cross_field_error("published_to", "range_order", "published_to is before published_from",
+                                    "发布日期区间的结束早于开始")
+        return self
+
+    def terms(self) -> dict[str, list[str]]:
+        """Keyword filters as {document field: accepted values}."""
+        out = {"ipc": self.ipc, "industry": self.industry, "region": self.region,
+               "org_kind": [v.value for v in self.org_kind], "patent_kind": [v.value for v in self.patent_kind],
+               "legal_status": [v.value for v in self.legal_status], "mode": [v.value for v in self.mode],
+               "status": [v.value for v in self.status], "org_id": [str(v) for v in self.org_id]}
+        return {k: list(v) for k, v in out.items() if v}
+
+    def ranges(self) -> dict[str, tuple[float | None, float | None]]:
+        from datetime import datetime, time, timezone
+
+        out = {}
+        if self.price_min is not None or self.price_max is not None:
+            out["price"] = (float(self.price_min) if self.price_min is not None else None,
+                            float(self.price_max) if self.price_max is not None else None)
+        if self.published_from or self.published_to:
+            lo = datetime.combine(self.published_from, time.min, timezone.utc).timestamp() if self.published_from else None
+            hi = datetime.combine(self.published_to, time.max, timezone.utc).timestamp() if self.published_to else None
+            out["published_at"] = (lo, hi)
+        return out
+
+
+class SearchRequest(InputSchema):
+    q: str = ""
+    mode: SearchMode = SearchMode.HYBRID
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    sort: SortOrder = SortOrder.RELEVANCE
+    page: int = Field(1, ge=1)
+    page_size: int = Field(20, ge=1, le=50)
+    cursor: str | None = Field(None, max_length=200, description="from next_cursor: deep paging of filter-only "
+                               "queries, stable while documents change")
+    facets: bool = True
+
+    @field_validator("q")
+    @classmethod
+    def _query_length(cls, v: str) -> str:
+        v = v.strip()
+        if len(v) > MAX_QUERY_CHARS:
+            raise InvalidValue("query_too_long", f"query text is {len(v)} characters; the limit is {MAX_QUERY_CHARS}",
+                               f"查询文本过长（{len(v)} 字），最多 {MAX_QUERY_CHARS} 字").as_pydantic()
+        return v
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.cursor and self.q:
+            raise cross_field_error("cursor", "cursor_with_query", "cursor paging is for filter-only queries",
+                                    "游标翻页仅用于无关键词的筛选浏览")
+        if not self.q and not self.cursor and self.page * self.page_size > MAX_BROWSE_OFFSET:
+            raise cross_field_error("page", "page_too_deep", "page deeper than 10,000 results: use next_cursor",
+                                    "翻页超过 10000 条，请使用 next_cursor 游标继续翻页")
+        if self.q and self.page * self.page_size > MAX_WINDOW:
+            raise cross_field_error("page", "page_too_deep",
+                                    f"results page through the first {MAX_WINDOW}; narrow the query or filters",
+                                    f"最多可翻阅前 {MAX_WINDOW} 条结果，请缩小查询或增加筛选条件")
+        return self

@@ -1,0 +1,108 @@
+"""Rebuild the search index from the database with zero downtime, then reconcile.
+
+    python -m ipplatform.search.reindex [--type offer|demand|all] [--batch 256]
+
+Builds a fresh index beside the live one (Elasticsearch: a new index behind the alias; embedded:
+new tables), swaps atomically, re-indexes what changed during the build, and checks that the index
+holds exactly the database's ids. Exit status 1 when reconciliation fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import sessionmaker
+from tqdm import tqdm
+
+from ipplatform.database import utcnow
+from ipplatform.search.backends.base import SearchBackend
+from ipplatform.search.documents import MODELS, DocType
+from ipplatform.search.indexer import Indexer, embed_documents, load_documents
+from ipplatform.search.outbox import OutboxEntry
+
+
+@dataclass
+class Reconciliation:
+    doc_type: str
+    database: int
+    index: int
+    missing: list[int]
+    extra: list[int]
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.extra and self.database == self.index
+
+
+def reconcile(session_factory: sessionmaker, backend: SearchBackend, doc_type: DocType) -> Reconciliation:
+    backend.refresh(doc_type)
+    model = MODELS[doc_type]
+    with session_factory() as db:
+        db_ids = set(db.scalars(select(model.id)))
+    indexed = set(backend.versions(doc_type))
+    return Reconciliation(doc_type.value, len(db_ids), len(indexed), sorted(db_ids - indexed)[:50],
+                          sorted(indexed - db_ids)[:50])
+
+
+def rebuild(session_factory: sessionmaker, backend: SearchBackend, embedder, doc_type: DocType, *,
+            batch: int = 256, progress: bool = True) -> Reconciliation:
+    model = MODELS[doc_type]
+    started = utcnow()
+    with session_factory() as db:
+        ids = list(db.scalars(select(model.id).order_by(model.id)))
+
+    def batches():
+        with session_factory() as db, tqdm(total=len(ids), desc=f"reindex {doc_type.value}", unit="doc",
+                                            disable=not progress) as bar:
+            for i in range(0, len(ids), batch):
+                docs = load_documents(db, doc_type, ids[i:i + batch])
+                vectors = embed_documents(embedder, db, docs)
+                db.commit()  # keep the embedding cache rows
+                bar.update(len(docs))
+                yield docs, vectors
+
+    backend.rebuild(doc_type, batches(), embedder.dims)
+    # Changes committed while building went to the old index (or are still queued): replay them.
+    with session_factory() as db:
+        changed = list(db.scalars(select(model.id).where(model.updated_at >= started)))
+        queued = list(db.scalars(select(OutboxEntry.doc_id).where(OutboxEntry.doc_type == doc_type.value)))
+        db.execute(delete(OutboxEntry).where(OutboxEntry.doc_type == doc_type.value,
+                                             OutboxEntry.created_at < started))
+        db.commit()
+    replay = sorted(set(changed) | set(queued))
+    if replay:
+        indexer = Indexer(session_factory, backend, lambda: embedder)
+        with session_factory() as db:
+            indexer.sync(db, doc_type, replay)
+            db.commit()
+    return reconcile(session_factory, backend, doc_type)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--type", choices=["offer", "demand", "all"], default="all")
+    parser.add_argument("--batch", type=int, default=256)
+    args = parser.parse_args(argv)
+    import ipplatform.models  # noqa: F401
+    from ipplatform.database import default_engine, session_factory
+    from ipplatform.search.backends import make_backend
+    from ipplatform.search.embeddings import get_embedder
+
+    factory = session_factory(default_engine())
+    backend = make_backend()
+    embedder = get_embedder()
+    ok = True
+    for doc_type in ([DocType(args.type)] if args.type != "all" else list(DocType)):
+        result = rebuild(factory, backend, embedder, doc_type, batch=args.batch)
+        print(f"reindex {result.doc_type}: database {result.database}, index {result.index}, "
+              f"missing {result.missing or 0}, extra {result.extra or 0} -> {'OK' if result.ok else 'MISMATCH'}")
+        ok &= result.ok
+    backend.close()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from ipplatform.common.schemas import AppSchema
+
+
+class FacetValue(AppSchema):
+    value: str
+    label: str
+    count: int
+
+
+class SearchHit(AppSchema):
+    id: int
+    doc_type: str
+    score: float
+    title: str
+    title_html: str
+    snippet_html: str
+    organisation: str
+    region: str | None
+    modes: list[str]
+    modes_zh: list[str]
+    status: str
+    price: Decimal | None
+    published_at: datetime | None
+    ipc: list[str]
+    url: str
+
+
+class SearchResponse(AppSchema):
+    total: int
+    page: int
+    page_size: int
+    mode: str
+    sort: str
+    took_ms: float
+    hits: list[SearchHit]
+    facets: dict[str, list[FacetValue]]
+    next_cursor: str | None = None
+    tokens: list[str]

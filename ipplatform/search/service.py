@@ -1,0 +1,205 @@
+"""The search service: one place that turns a SearchRequest into results, whatever the backend.
+
+Steps: validate (SearchRequest) → segment the query (jieba) and embed it (cached) → the backend's
+keyword and/or semantic legs, with facets, in one round trip → fuse (RRF by default) → optional sort
+by date/price → page → load the page's rows from the database (the source of truth) → highlight.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ipplatform import reference
+from ipplatform.auth import policy
+from ipplatform.common.enums import ListingStatus, TransactionMode
+from ipplatform.common.errors import AppError, FieldError
+from ipplatform.organisations.enums import OrgKind
+from ipplatform.patents.enums import LegalStatus, PatentKind
+from ipplatform.search import fusion
+from ipplatform.search import text as textmod
+from ipplatform.search.backends.base import BackendUnavailable, SearchBackend, sort_key
+from ipplatform.search.documents import MODELS, DocType
+from ipplatform.search.query import MAX_WINDOW, SearchMode, SearchRequest, SortOrder
+from ipplatform.search.schemas import FacetValue, SearchHit, SearchResponse
+
+MIN_WINDOW = 100
+
+
+class SearchUnavailable(AppError):
+    status_code = 503
+    code = "search_unavailable"
+
+    def __init__(self):
+        super().__init__("Search is temporarily unavailable; please retry shortly",
+                         "检索服务暂时不可用，请稍后重试")
+
+
+def _label(field: str, value: str) -> str:
+    try:
+        if field == "industry_division":
+            ind = reference.industries().get(value)
+            return ind.name if ind else value
+        if field == "county":
+            region = reference.regions().get(value)
+            return region.name if region else value
+        enum = {"org_kind": OrgKind, "patent_kind": PatentKind, "legal_status": LegalStatus,
+                "mode": TransactionMode, "status": ListingStatus}.get(field)
+        return enum(value).zh if enum else value
+    except ValueError:
+        return value
+
+
+def encode_cursor(key: list | None) -> str | None:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
+
+
+def decode_cursor(cursor: str | None) -> list | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        assert isinstance(key, list) and len(key) == 2
+        return key
+    except Exception:  # noqa: BLE001
+        raise FieldError("cursor is not one this service issued", "翻页游标无效，请从第一页重新查询", field="cursor") from None
+
+
+class SearchService:
+    def __init__(self, backend: SearchBackend, embedder_provider: Callable, *, fusion_method: str = "rrf",
+                 alpha: float = 0.5):
+        self.backend = backend
+        self._embedder_provider = embedder_provider
+        self.fusion_method = fusion_method
+        self.alpha = alpha
+
+    def fuse(self, keyword, semantic):
+        if self.fusion_method == "weighted":
+            return fusion.weighted(keyword, semantic, self.alpha)
+        return fusion.rrf(keyword, semantic)
+
+    def _scope(self, req: SearchRequest, user) -> SearchRequest:
+        """Only published listings for everyone, except staff and an organisation's own listings."""
+        statuses = set(req.filters.status)
+        if statuses <= {ListingStatus.PUBLISHED} or policy.reads_everything(user):
+            return req
+        if user is not None and req.filters.org_id == [user.org_id]:
+            return req
+        filters = req.filters.model_copy(update={"status": [ListingStatus.PUBLISHED]})
+        return req.model_copy(update={"filters": filters})
+
+    def search(self, db: Session, doc_type: DocType, req: SearchRequest, user=None, *,
+               source: tuple[DocType, int] | None = None) -> SearchResponse:
+        t0 = time.perf_counter()
+        req = self._scope(req, user)
+        tokens: tuple[str, ...] = ()
+        vector = None
+        exclude: set[int] = set()
+        if source is not None:  # more like this: the source document's own text
+            src_type, src_id = source
+            src_text, tokens = self._source_text(db, src_type, src_id)
+            vector = self._embedder_provider().encode_documents([src_text], db=db)[0]
+            tokens = tokens if req.mode != SearchMode.SEMANTIC else ()
+            if req.mode == SearchMode.KEYWORD:
+                vector = None
+            if src_type == doc_type:
+                exclude = {src_id}
+        elif req.q:
+            if req.mode in (SearchMode.KEYWORD, SearchMode.HYBRID):
+                tokens = textmod.query_tokens(req.q)
+            if req.mode in (SearchMode.SEMANTIC, SearchMode.HYBRID):
+                vector = self._embedder_provider().encode_query(req.q)
+        try:
+            if source is None and not req.q:
+                return self._browse(db, doc_type, req, t0)
+            window = min(MAX_WINDOW, max(MIN_WINDOW, req.page * req.page_size))
+            got = self.backend.retrieve(doc_type, tokens=tokens, vector=vector, filters=req.filters, window=window,
+                                        facets=req.facets, exclude=exclude)
+        except BackendUnavailable:
+            raise SearchUnavailable() from None
+        kw = got.keyword.hits if got.keyword else []
+        sem = got.semantic.hits if got.semantic else []
+        if got.keyword and got.semantic:
+            ranked = self.fuse(kw, sem)
+            total = len(ranked)
+        elif got.keyword:
+            ranked, total = kw, got.keyword.total
+        else:
+            ranked, total = sem, len(sem)
+        if req.sort != SortOrder.RELEVANCE:
+            ranked = sorted(ranked, key=lambda h: (sort_key(req.sort, *got.values.get(h[0], (None, None))), h[0]))
+        start = (req.page - 1) * req.page_size
+        page = ranked[start:start + req.page_size]
+        hits = self._hydrate(db, doc_type, page, tokens or textmod.query_tokens(req.q))
+        return SearchResponse(total=total, page=req.page, page_size=req.page_size, mode=req.mode.value,
+                              sort=req.sort.value, took_ms=round((time.perf_counter() - t0) * 1000, 2), hits=hits,
+                              facets=self._facets(got.facets), tokens=list(tokens))
+
+    def _browse(self, db, doc_type, req, t0) -> SearchResponse:
+        after = decode_cursor(req.cursor)
+        got = self.backend.browse(doc_type, filters=req.filters, sort=req.sort, after=after,
+                                  offset=0 if after else (req.page - 1) * req.page_size, size=req.page_size,
+                                  facets=req.facets)
+        hits = self._hydrate(db, doc_type, [(i, 0.0) for i in got.ids], ())
+        more = len(got.ids) == req.page_size
+        return SearchResponse(total=got.total, page=req.page, page_size=req.page_size, mode=req.mode.value,
+                              sort=req.sort.value, took_ms=round((time.perf_counter() - t0) * 1000, 2), hits=hits,
+                              facets=self._facets(got.facets), tokens=[],
+                              next_cursor=encode_cursor(got.last_key) if more else None)
+
+    def _source_text(self, db, src_type: DocType, src_id: int) -> tuple[str, tuple[str, ...]]:
+        from ipplatform.search.indexer import load_documents
+
+        docs = load_documents(db, src_type, [src_id])
+        if not docs:
+            raise FieldError(f"{src_type.value} {src_id} does not exist", "来源信息不存在", field="source")
+        doc = docs[0]
+        words = [t for t in textmod.tokens(doc["title"]) if len(t) >= 2]
+        return doc["embed_text"], tuple(dict.fromkeys(words))[:12]
+
+    def _facets(self, raw: dict[str, dict[str, int]]) -> dict[str, list[FacetValue]]:
+        return {f: [FacetValue(value=v, label=_label(f, v), count=c) for v, c in values.items()]
+                for f, values in raw.items()}
+
+    def _hydrate(self, db: Session, doc_type: DocType, page: list[tuple[int, float]], tokens) -> list[SearchHit]:
+        if not page:
+            return []
+        model = MODELS[doc_type]
+        stmt = select(model).where(model.id.in_([i for i, _ in page]))
+        if doc_type == DocType.OFFER:
+            stmt = stmt.options(selectinload(model.patents))
+        rows = {r.id: r for r in db.scalars(stmt).unique()}
+        hits = []
+        for doc_id, score in page:
+            row = rows.get(doc_id)
+            if row is None:
+                continue  # removed from the database; the indexer will drop it
+            if doc_type == DocType.OFFER:
+                org, price, ipc = row.owner, row.asking_price, sorted({c[:4] for p in row.patents for c in p.ipc_codes})
+                body = row.description or "；".join(p.title for p in row.patents)
+            else:
+                org, price, ipc = row.organisation, row.budget_max, list(row.preferred_ipc)
+                body = row.description
+            region = reference.regions().get(org.county_code)
+            hits.append(SearchHit(
+                id=row.id, doc_type=doc_type.value, score=round(score, 6), title=row.title,
+                title_html=textmod.highlight(row.title, tokens, max_len=200),
+                snippet_html=textmod.highlight(body, tokens), organisation=org.name,
+                region=region.full_name if region else None, modes=list(row.modes),
+                modes_zh=[TransactionMode(m).zh for m in row.modes], status=row.status.value, price=price,
+                published_at=row.published_at, ipc=ipc, url=f"/{doc_type.value}s/{row.id}"))
+        return hits
+
+    def suggest(self, doc_type: DocType, prefix: str, size: int = 10) -> list[str]:
+        prefix = prefix.strip()
+        if not prefix:
+            return []
+        try:
+            return self.backend.suggest(doc_type, prefix, size)
+        except BackendUnavailable:
+            raise SearchUnavailable() from None
