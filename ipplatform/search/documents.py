@@ -115,7 +115,7 @@ def demand_document(demand: Demand, version: int) -> dict:
 
 def _suggestions(title: str, ipc_codes: Iterable[str]) -> list[str]:
     words = [t for t in textmod.tokens(title) if len(t) >= 2]
-    return list(dict.fromkeys([title[:50], *words, *(c[:4] for c in ipc_codes)]))
+    return list(dict.fromkeys(s.lower() for s in [title[:50], *words, *(c[:4] for c in ipc_codes)]))
 
 
 BUILDERS = {DocType.OFFER: offer_document, DocType.DEMAND: demand_document}

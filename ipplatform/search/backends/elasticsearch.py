@@ -65,9 +65,12 @@ def _facets(resp: dict) -> dict[str, dict[str, int]]:
 class ElasticsearchBackend:
     name = "elasticsearch"
 
-    def __init__(self, url: str, *, prefix: str = "ipplatform", timeout: float = 10.0, client: Elasticsearch | None = None):
+    def __init__(self, url: str, *, prefix: str = "ipplatform", timeout: float = 10.0, dims: int = 512,
+                 client: Elasticsearch | None = None):
         self.url = url
         self.prefix = prefix
+        self.dims = dims
+        self._ensured: set[DocType] = set()
         self.es = client or Elasticsearch(url, request_timeout=timeout, max_retries=0, retry_on_timeout=False)
 
     def alias(self, doc_type: DocType) -> str:
@@ -86,15 +89,19 @@ class ElasticsearchBackend:
         self._call(self.es.indices.create, index=name, mappings=mapping(dims), settings=settings)
         return name
 
-    def ensure(self, doc_type: DocType, dims: int = 512) -> None:
+    def ensure(self, doc_type: DocType, dims: int | None = None) -> None:
+        if doc_type in self._ensured:
+            return
         alias = self.alias(doc_type)
         if self._call(self.es.indices.exists_alias, name=alias):
+            self._ensured.add(doc_type)
             return
-        name = self._new_index(doc_type, dims)
+        name = self._new_index(doc_type, dims or self.dims)
         try:
             self._call(self.es.indices.put_alias, index=name, name=alias)
         except ApiError:  # another process won the race
             self._call(self.es.indices.delete, index=name, ignore_unavailable=True)
+        self._ensured.add(doc_type)
 
     def _actions(self, index: str, docs: list[dict], vectors: np.ndarray, *, versioned: bool = True):
         for doc, vec in zip(docs, vectors):
@@ -105,6 +112,7 @@ class ElasticsearchBackend:
             yield action
 
     def upsert(self, doc_type: DocType, docs: list[dict], vectors: np.ndarray) -> int:
+        self.ensure(doc_type)
         if not docs:
             return 0
         ok, errors = self._call(helpers.bulk, self.es, self._actions(self.alias(doc_type), docs, vectors),
@@ -125,6 +133,7 @@ class ElasticsearchBackend:
             raise RuntimeError(f"bulk delete failed: {real[:2]}")
 
     def retrieve(self, doc_type, *, tokens, vector, filters, window, facets, exclude=frozenset()) -> Retrieved:
+        self.ensure(doc_type)
         alias = self.alias(doc_type)
         flt = filter_clauses(filters)
         if exclude:
@@ -171,6 +180,7 @@ class ElasticsearchBackend:
         return out
 
     def browse(self, doc_type, *, filters, sort, after, offset, size, facets) -> Browsed:
+        self.ensure(doc_type)
         field, order = {SortOrder.PRICE_ASC: ("price", "asc"), SortOrder.PRICE_DESC: ("price", "desc")}.get(
             sort, ("published_at", "desc"))
         body = {"query": {"bool": {"filter": filter_clauses(filters)}}, "size": size, "_source": False,
@@ -187,14 +197,17 @@ class ElasticsearchBackend:
                        hits[-1]["sort"] if hits else None, _facets(r) if facets else {})
 
     def suggest(self, doc_type, prefix, size) -> list[str]:
+        self.ensure(doc_type)
         r = self._call(self.es.search, index=self.alias(doc_type), _source=False, suggest={
             "s": {"prefix": prefix.lower(), "completion": {"field": "suggest", "size": size, "skip_duplicates": True}}})
         return [o["text"] for o in r["suggest"]["s"][0]["options"]]
 
     def count(self, doc_type) -> int:
+        self.ensure(doc_type)
         return int(self._call(self.es.count, index=self.alias(doc_type))["count"])
 
     def versions(self, doc_type) -> dict[int, int]:
+        self.ensure(doc_type)
         out: dict[int, int] = {}
         for hit in self._call(helpers.scan, self.es, index=self.alias(doc_type), query={"query": {"match_all": {}}},
                               _source=False, version=True, size=2000):
@@ -218,10 +231,12 @@ class ElasticsearchBackend:
             old = []
         actions = [{"remove": {"index": o, "alias": alias}} for o in old] + [{"add": {"index": name, "alias": alias}}]
         self.es.indices.update_aliases(actions=actions)  # atomic: queries see old, then new
+        self._ensured.add(doc_type)
         for o in old:
             self.es.indices.delete(index=o, ignore_unavailable=True)
 
     def refresh(self, doc_type) -> None:
+        self.ensure(doc_type)
         self._call(self.es.indices.refresh, index=self.alias(doc_type))
 
     def drop(self, doc_type) -> None:
@@ -232,6 +247,7 @@ class ElasticsearchBackend:
             indices = []
         for name in indices:
             self.es.indices.delete(index=name, ignore_unavailable=True)
+        self._ensured.discard(doc_type)
 
     def close(self) -> None:
         self.es.close()
