@@ -7,5 +7,7 @@ cd "$ROOT"
 scripts/bootstrap.sh
 .venv/bin/python -m ipplatform.migrate upgrade
 .venv/bin/python -m ipplatform.seed
+# Build the search index from the database (embeddings are cached, so later runs are quick).
+.venv/bin/python -m ipplatform.search.reindex
 echo "run: http://${IPP_HOST:-127.0.0.1}:${IPP_PORT:-8000}  (API docs at /docs)"
 exec .venv/bin/uvicorn --factory ipplatform.main:create_app --host "${IPP_HOST:-127.0.0.1}" --port "${IPP_PORT:-8000}"

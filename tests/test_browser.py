@@ -7,6 +7,7 @@ import shutil
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 import uvicorn
@@ -14,6 +15,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from ipplatform.auth.enums import Role
 from ipplatform.main import create_app
+from ipplatform.search.backends.embedded import EmbeddedBackend
 from ipplatform.organisations.enums import OrgKind
 from tests import factories as f
 
@@ -27,13 +29,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def live_server(sqlite_engine):
-    app = create_app(sqlite_engine)
-    with app.state.session_factory.begin() as db:
-        org = f.org(db, OrgKind.UNIVERSITY, name="淮上理工大学（测试）")
-        f.user(db, org, Role.UNIVERSITY_MEMBER, username="tto")
-        f.patent(db, org, title="一种信阳毛尖杀青机")
+@contextmanager
+def serve(app):
+    """Serve ``app`` with uvicorn on a free local port for the browser."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -42,9 +40,22 @@ def live_server(sqlite_engine):
         if server.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+
+
+@pytest.fixture
+def live_server(sqlite_engine, tmp_path):
+    app = create_app(sqlite_engine, search_backend=EmbeddedBackend(tmp_path / "search.sqlite3"), start_indexer=False)
+    with app.state.session_factory.begin() as db:
+        org = f.org(db, OrgKind.UNIVERSITY, name="淮上理工大学（测试）")
+        f.user(db, org, Role.UNIVERSITY_MEMBER, username="tto")
+        f.patent(db, org, title="一种信阳毛尖杀青机")
+    with serve(app) as base:
+        yield base
 
 
 @pytest.fixture

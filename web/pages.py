@@ -251,3 +251,50 @@ def listing_action(request: Request, db: DbSession, user: OptionalUser, kind: st
         db.rollback()
         return render(request, "not_found.html", user, exc.status_code, message=exc.message_zh)
     return RedirectResponse(f"/{kind}/{listing_id}", status_code=303)
+
+
+# ---- search ----------------------------------------------------------------------------------------
+
+FACET_TITLES = {"ipc_subclass": "IPC 小类", "industry_division": "行业", "county": "县区", "org_kind": "机构类型",
+                "patent_kind": "专利类型", "legal_status": "法律状态", "mode": "交易方式", "status": "状态"}
+FACET_PARAM = {"ipc_subclass": "ipc", "industry_division": "industry", "county": "region", "org_kind": "org_kind",
+               "patent_kind": "patent_kind", "legal_status": "legal_status", "mode": "tx_mode"}
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, db: DbSession, user: OptionalUser):
+    from urllib.parse import urlencode
+
+    from ipplatform.search.documents import DocType
+    from ipplatform.search.router import ALLOWED, _params, request_from_query
+    from ipplatform.search.service import SearchUnavailable
+
+    params = _params(request)
+    kind = params.pop("type", "offers")
+    doc_type = DocType.DEMAND if kind == "demands" else DocType.OFFER
+    similar = params.pop("similar_to", "")
+    source = None
+    if similar.count(":") == 1 and similar.split(":")[0] in ("offer", "demand") and similar.split(":")[1].isdigit():
+        source = (DocType(similar.split(":")[0]), int(similar.split(":")[1]))
+    params = {k: v for k, v in params.items() if k in ALLOWED}
+    error, result = None, None
+    try:
+        req = request_from_query(**params)
+        result = request.app.state.search.search(db, doc_type, req, user, source=source)
+    except ValidationError as exc:
+        error = "；".join(errors_by_field(exc).values())
+    except (SearchUnavailable, AppError) as exc:
+        error = exc.message_zh
+
+    def link(**changes) -> str:
+        merged = {**params, "type": kind, **changes}
+        merged = {k: v for k, v in merged.items() if v not in (None, "", [])}
+        return "/search?" + urlencode(merged, doseq=True)
+
+    def toggle(field: str, value: str) -> str:
+        current = list(params.get(field, []))
+        current = [v for v in current if v != value] if value in current else [*current, value]
+        return link(**{field: current, "page": 1, "cursor": None})
+
+    return render(request, "search.html", user, result=result, error=error, params=params, kind=kind,
+                  link=link, toggle=toggle, facet_titles=FACET_TITLES, facet_param=FACET_PARAM)

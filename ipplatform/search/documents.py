@@ -115,7 +115,10 @@ def demand_document(demand: Demand, version: int) -> dict:
 
 def _suggestions(title: str, ipc_codes: Iterable[str]) -> list[str]:
     words = [t for t in textmod.tokens(title) if len(t) >= 2]
-    return list(dict.fromkeys(s.lower() for s in [title[:50], *words, *(c[:4] for c in ipc_codes)]))
+    inputs = list(dict.fromkeys(s.lower() for s in [title[:50], *words, *(c[:4] for c in ipc_codes)]))
+    # A completion engine returns one input per document: drop inputs that merely prefix a longer one
+    # (锂电 inside 锂电池), so the longer, more useful completion is the one offered.
+    return [s for s in inputs if not any(t != s and t.startswith(s) for t in inputs)]
 
 
 BUILDERS = {DocType.OFFER: offer_document, DocType.DEMAND: demand_document}

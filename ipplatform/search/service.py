@@ -199,7 +199,8 @@ class SearchService:
         prefix = prefix.strip()
         if not prefix:
             return []
-        try:
-            return self.backend.suggest(doc_type, prefix, size)
+        try:  # a completion equal to what was typed adds nothing
+            found = self.backend.suggest(doc_type, prefix, size + 1)
+            return [s for s in found if s != prefix.lower()][:size]
         except BackendUnavailable:
             raise SearchUnavailable() from None

@@ -1,0 +1,61 @@
+"""The Chinese search page in a real browser: query, highlighted results, facet sidebar, autocomplete."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import expect
+
+from ipplatform.database import make_engine
+from ipplatform.main import create_app
+from ipplatform.search.backends.embedded import EmbeddedBackend
+from tests.search import corpus
+from tests.test_browser import page, serve  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def search_app(_sqlite_template, tmp_path, embedder):
+    shutil.copy(_sqlite_template, tmp_path / "db.sqlite3")
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    app = create_app(engine, search_backend=EmbeddedBackend(tmp_path / "s.sqlite3"),
+                     embedder_provider=lambda: embedder, start_indexer=False)
+    with app.state.session_factory.begin() as db:
+        corpus.build(db)
+    app.state.indexer.drain()
+    yield app
+    engine.dispose()
+
+
+def test_search_page_over_http(search_app):
+    with TestClient(search_app) as client:
+        html = client.get("/search", params={"q": "储能", "mode": "keyword"}).text
+        assert "<em>储能</em>" in html and "共 2 条结果" in html
+        assert 'data-facet="mode:transfer"' in html
+        bad = client.get("/search", params={"q": "储能", "ipc": "Z9"})
+        assert bad.status_code == 200 and "不是有效的 IPC 分类前缀" in bad.text
+        similar = client.get("/search", params={"similar_to": f"offer:{corpus.ids('liquid').pop()}"})
+        assert similar.status_code == 200 and "共 0 条结果" not in similar.text
+
+
+def test_search_page_in_browser(search_app, page):  # noqa: F811
+    with serve(search_app) as base:
+        page.goto(base + "/")
+        page.get_by_placeholder("用自己的话描述需求").fill("茶叶杀青")
+        page.get_by_role("button", name="检索").click()
+        expect(page.get_by_test_id("result-count")).to_contain_text("条结果")
+        first = page.get_by_test_id("hit").first
+        expect(first.locator("em").first).to_be_visible()
+        count_before = page.get_by_test_id("hit").count()
+        # Narrow by a facet: 商城县 in the county facet.
+        page.locator('[data-facet="county:411524"]').click()
+        expect(page.locator('[data-facet="county:411524"]')).to_contain_text("✓")
+        assert 0 < page.get_by_test_id("hit").count() <= count_before
+        for text in page.get_by_test_id("hit").locator(".meta").all_inner_texts():
+            assert "商城县" in text
+        # Autocomplete offers completions while typing.
+        page.get_by_test_id("q").fill("锂电")
+        expect(page.locator("#suggestions option[value^='锂电池']").first).to_be_attached()
+        values = page.locator("#suggestions option").evaluate_all("os => os.map(o => o.value)")
+        assert values and all(v.startswith("锂电") and v != "锂电" for v in values)
