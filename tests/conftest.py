@@ -17,6 +17,8 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("IPP_SECRET_KEY", "test-secret-key")
 os.environ.setdefault("IPP_DATABASE_URL", "sqlite:///" + str(ROOT / ".data" / "test-default.sqlite3"))
+os.environ.setdefault("IPP_DATA_DIR", str(ROOT / ".data" / "test-data"))  # never the dev search index
+os.environ.setdefault("IPP_INDEXER_THREAD", "false")  # tests drain the outbox themselves
 
 
 
@@ -34,6 +36,7 @@ import ipplatform.models  # noqa: E402,F401
 from ipplatform import migrate  # noqa: E402
 from ipplatform.database import Base, make_engine  # noqa: E402
 from ipplatform.main import create_app  # noqa: E402
+from ipplatform.search.backends.embedded import EmbeddedBackend  # noqa: E402
 
 ENGINE_PORT = int(os.environ.get("IPP_TEST_ENGINE_PORT", "9250"))
 ENGINE_HOME = ROOT / ".data" / "engine-test"
@@ -114,8 +117,8 @@ def db_engine(request):
 
 
 @pytest.fixture
-def app(db_engine):
-    return create_app(db_engine)
+def app(db_engine, tmp_path):
+    return create_app(db_engine, search_backend=EmbeddedBackend(tmp_path / "search.sqlite3"), start_indexer=False)
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from sqlalchemy import inspect, text
 from ipplatform import migrate
 from ipplatform.database import Base, make_engine
 
-EXPECTED_TABLES = {"organisation", "user_account", "patent", "offer", "offer_patent", "demand", "audit_record"}
+EXPECTED_TABLES = {"organisation", "user_account", "patent", "offer", "offer_patent", "demand", "audit_record",
+                   "search_outbox", "embedding_cache"}
 
 
 @pytest.fixture
