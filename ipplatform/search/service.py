@@ -28,7 +28,7 @@ from ipplatform.search.documents import MODELS, DocType
 from ipplatform.search.query import MAX_WINDOW, SearchMode, SearchRequest, SortOrder
 from ipplatform.search.schemas import FacetValue, SearchHit, SearchResponse
 
-MIN_WINDOW = 100
+MIN_WINDOW = 50  # per leg: RRF over the top 50 of each leg (nDCG@10 on the dev set: see README)
 
 
 class SearchUnavailable(AppError):
@@ -117,9 +117,9 @@ class SearchService:
         try:
             if source is None and not req.q:
                 return self._browse(db, doc_type, req, t0)
-            window = min(MAX_WINDOW, max(MIN_WINDOW, req.page * req.page_size))
+            window = min(MAX_WINDOW, max(MIN_WINDOW, 2 * req.page * req.page_size))
             got = self.backend.retrieve(doc_type, tokens=tokens, vector=vector, filters=req.filters, window=window,
-                                        facets=req.facets, exclude=exclude)
+                                        facets=req.facets, exclude=exclude, values=req.sort != SortOrder.RELEVANCE)
         except BackendUnavailable:
             raise SearchUnavailable() from None
         kw = got.keyword.hits if got.keyword else []

@@ -57,8 +57,10 @@ class SearchBackend(Protocol):
         """Remove documents (ids absent from the index are fine)."""
 
     def retrieve(self, doc_type: DocType, *, tokens: tuple[str, ...], vector: np.ndarray | None,
-                 filters: SearchFilters, window: int, facets: bool, exclude: set[int] = frozenset()) -> Retrieved:
-        """Keyword leg when ``tokens``, semantic leg when ``vector``; facets over the union of the legs."""
+                 filters: SearchFilters, window: int, facets: bool, exclude: set[int] = frozenset(),
+                 values: bool = False) -> Retrieved:
+        """Keyword leg when ``tokens``, semantic leg when ``vector``; facets over the union of the legs;
+        with ``values``, each hit's (published_at, price) for sorting."""
 
     def browse(self, doc_type: DocType, *, filters: SearchFilters, sort: SortOrder, after: list | None,
                offset: int, size: int, facets: bool) -> Browsed:

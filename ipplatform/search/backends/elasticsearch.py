@@ -132,8 +132,10 @@ class ElasticsearchBackend:
         if real:
             raise RuntimeError(f"bulk delete failed: {real[:2]}")
 
-    def retrieve(self, doc_type, *, tokens, vector, filters, window, facets, exclude=frozenset()) -> Retrieved:
+    def retrieve(self, doc_type, *, tokens, vector, filters, window, facets, exclude=frozenset(),
+                 values=False) -> Retrieved:
         self.ensure(doc_type)
+        source = SORT_SOURCE if values else False
         alias = self.alias(doc_type)
         flt = filter_clauses(filters)
         if exclude:
@@ -144,13 +146,13 @@ class ElasticsearchBackend:
                "num_candidates": min(max(2 * window, 100), 10000), "filter": flt} if vector is not None else None
         searches: list[tuple[str, dict]] = []
         if match:
-            body = {"query": {"bool": {"must": [match], "filter": flt}}, "size": window, "_source": SORT_SOURCE,
+            body = {"query": {"bool": {"must": [match], "filter": flt}}, "size": window, "_source": source,
                     "track_total_hits": True}
             if facets and not knn:
                 body["aggs"] = _aggs()
             searches.append(("keyword", body))
         if knn:
-            body = {"knn": knn, "size": window, "_source": SORT_SOURCE}
+            body = {"knn": knn, "size": window, "_source": source}
             if facets and not match:
                 body["aggs"] = _aggs()
             searches.append(("semantic", body))
@@ -168,7 +170,7 @@ class ElasticsearchBackend:
             if "error" in r:
                 raise RuntimeError(f"search failed: {r['error']}")
             hits = [(int(h["_id"]), float(h["_score"])) for h in r["hits"]["hits"]]
-            for h in r["hits"]["hits"]:
+            for h in r["hits"]["hits"] if values else ():
                 src = h.get("_source") or {}
                 out.values[int(h["_id"])] = (src.get("published_at"), src.get("price"))
             if kind == "keyword":

@@ -229,7 +229,8 @@ class EmbeddedBackend:
             self._conn.execute("COMMIT")
 
     # ---- queries -------------------------------------------------------------------------------
-    def retrieve(self, doc_type, *, tokens, vector, filters, window, facets, exclude=frozenset()) -> Retrieved:
+    def retrieve(self, doc_type, *, tokens, vector, filters, window, facets, exclude=frozenset(),
+                 values=False) -> Retrieved:
         table = self._table(doc_type)
         with self._lock:
             mask = table.filter_mask(filters)
@@ -263,7 +264,7 @@ class EmbeddedBackend:
                 out.semantic = Leg(hits, len(hits))
             if facets:
                 out.facets = table.facet_counts(selected)
-            for leg in (out.keyword, out.semantic):
+            for leg in (out.keyword, out.semantic) if values else ():
                 for doc_id, _ in (leg.hits if leg else []):
                     r = table.row_of[doc_id]
                     out.values[doc_id] = (_num(table.published[r]), _num(table.price[r]))
