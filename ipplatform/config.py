@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     search_fusion: Literal["rrf", "weighted"] = "rrf"
     search_alpha: float = Field(0.5, ge=0, le=1, description="semantic weight for weighted fusion")
     indexer_thread: bool = Field(True, description="drain the search outbox in a background thread of the app")
+    nightly_match_hour: int = Field(2, ge=0, le=23, description="local hour of the nightly full matching run")
     secret_key: str = Field(default="dev-only-change-me", min_length=8)
     token_ttl_hours: int = 12
     data_dir: Path = DATA_DIR

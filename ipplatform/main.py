@@ -27,6 +27,9 @@ from ipplatform.search.backends.base import SearchBackend
 from ipplatform.search.embeddings import get_embedder
 from ipplatform.search.indexer import Indexer
 from ipplatform.search.router import router as search_router
+from ipplatform.matching.engine import Matcher
+from ipplatform.matching.router import router as matching_router
+from ipplatform.matching.schedule import NightlyMatching, match_after_index
 from ipplatform.search.service import SearchService
 
 
@@ -41,15 +44,20 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
     embedder_provider = embedder_provider or get_embedder
     indexer = Indexer(factory, backend, embedder_provider)
     run_indexer = settings.indexer_thread if start_indexer is None else start_indexer
+    matcher = Matcher(backend, embedder_provider)
+    indexer.after_commit.append(lambda doc_type, ids: match_after_index(factory, matcher, doc_type, ids))
+    nightly = NightlyMatching(factory, matcher, hour=settings.nightly_match_hour)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         indexer_module.register(indexer)
         if run_indexer:
             indexer.start()
+            nightly.start()
         try:
             yield
         finally:
+            nightly.stop()
             indexer.stop()
             indexer_module.unregister(indexer)
 
@@ -60,9 +68,10 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
     app.state.search = SearchService(backend, embedder_provider, fusion_method=settings.search_fusion,
                                      alpha=settings.search_alpha)
     app.state.indexer = indexer
+    app.state.matcher = matcher
     install_handlers(app)
     for router in (auth_router, organisations_router, patents_router, offers_router, demands_router, audit_router,
-                   search_router):
+                   search_router, matching_router):
         app.include_router(router, prefix="/api")
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

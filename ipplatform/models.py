@@ -5,6 +5,7 @@ from ipplatform.audit.models import AuditRecord
 from ipplatform.auth.models import User
 from ipplatform.database import Base
 from ipplatform.demands.models import Demand
+from ipplatform.matching.models import Match, MatchFeedback
 from ipplatform.offers.models import Offer, offer_patent
 from ipplatform.organisations.models import Organisation
 from ipplatform.patents.models import Patent
@@ -12,5 +13,5 @@ from ipplatform.search import outbox as _search_outbox  # noqa: F401  (registers
 from ipplatform.search.embeddings import EmbeddingCache
 from ipplatform.search.outbox import OutboxEntry
 
-__all__ = ["AuditRecord", "Base", "Demand", "EmbeddingCache", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
+__all__ = ["AuditRecord", "Base", "Demand", "EmbeddingCache", "Match", "MatchFeedback", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
            "offer_patent"]

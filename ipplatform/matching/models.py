@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ipplatform.database import Base, TimestampMixin, str_enum, utcnow
+from ipplatform.demands.models import Demand
+from ipplatform.matching.enums import CooperationIntent, MatchSource, MatchStatus
+from ipplatform.offers.models import Offer
+
+
+class Match(TimestampMixin, Base):
+    """A demand–offer pair the matcher (or a person) proposed, with its evidence and lifecycle."""
+
+    __tablename__ = "match"
+    __table_args__ = (UniqueConstraint("demand_id", "offer_id"),)
+    __audited__ = True
+    __audit_exclude__ = {"features", "explanation", "score", "rank", "strong"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demand.id", ondelete="CASCADE"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    rank: Mapped[int] = mapped_column(Integer)
+    strong: Mapped[bool] = mapped_column(Boolean, default=False)
+    features: Mapped[dict] = mapped_column(JSON, default=dict)
+    explanation: Mapped[dict] = mapped_column(JSON, default=dict)
+    source: Mapped[MatchSource] = mapped_column(str_enum(MatchSource), default=MatchSource.AUTOMATIC)
+    status: Mapped[MatchStatus] = mapped_column(str_enum(MatchStatus), default=MatchStatus.SUGGESTED, index=True)
+    suggested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    viewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    negotiating_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    agreed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    notified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    demand: Mapped[Demand] = relationship(lazy="joined")
+    offer: Mapped[Offer] = relationship(lazy="joined")
+
+
+class MatchFeedback(Base):
+    """An enterprise's verdict on a pushed patent: prospects, what it would need, how it wants to proceed."""
+
+    __tablename__ = "match_feedback"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("match.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    prospect_rating: Mapped[int | None] = mapped_column(Integer)
+    improvement_needs: Mapped[str | None] = mapped_column(Text)
+    intent: Mapped[CooperationIntent] = mapped_column(str_enum(CooperationIntent))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ipc_subclasses: Mapped[list[str]] = mapped_column(JSON, default=list)  # of the offer, for learning
+    note: Mapped[str | None] = mapped_column(String(200))

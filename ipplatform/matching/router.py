@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy import or_, select
+
+from ipplatform.auth import policy
+from ipplatform.auth.enums import Role
+from ipplatform.common.errors import Forbidden
+from ipplatform.demands import service as demands_service
+from ipplatform.dependencies import CurrentUser, DbSession
+from ipplatform.matching import service
+from ipplatform.matching.models import Match
+from ipplatform.matching.schemas import FeedbackCreate, FeedbackRead, MatchList, MatchRead, StatusChange
+from ipplatform.offers import service as offers_service
+from ipplatform.offers.models import Offer
+from ipplatform.demands.models import Demand
+
+router = APIRouter(tags=["matching"])
+NO_STRONG = "暂无高度匹配的专利，已列出相关度较高的候选，供参考"
+STRONG = "以下专利与需求高度匹配"
+
+
+def _side(user, match: Match) -> str | None:
+    if user.org_id == match.demand.org_id:
+        return "demand"
+    if user.org_id in (match.offer.owner_org_id, match.offer.publisher_org_id):
+        return "offer"
+    return None
+
+
+def _may_read(user, match: Match) -> bool:
+    return policy.reads_everything(user) or user.role == Role.EVENT_ORGANISER or _side(user, match) is not None
+
+
+def _listing(matches: list[Match], **ids) -> MatchList:
+    strong = any(m.strong for m in matches)
+    return MatchList(**ids, strong_match=strong, message_zh=STRONG if strong else NO_STRONG,
+                     items=[service.read_model(m) for m in matches])
+
+
+@router.get("/demands/{demand_id}/matches", response_model=MatchList, summary="offers matched to a demand")
+def demand_matches(demand_id: int, user: CurrentUser, db: DbSession):
+    demand = demands_service.get(db, demand_id)
+    if not (policy.reads_everything(user) or user.role == Role.EVENT_ORGANISER or user.org_id == demand.org_id):
+        raise Forbidden("Only the demand's organisation and staff see its matches", "仅需求方和工作人员可查看匹配结果")
+    matches = db.scalars(select(Match).where(Match.demand_id == demand_id).order_by(Match.rank)).unique().all()
+    return _listing(list(matches), demand_id=demand_id)
+
+
+@router.post("/demands/{demand_id}/matches/run", response_model=MatchList, summary="re-run matching now")
+def run_demand(demand_id: int, request: Request, user: CurrentUser, db: DbSession):
+    demand = demands_service.get(db, demand_id)
+    if not (policy.reads_everything(user) or policy.acts_for(user, demand.organisation)):
+        raise Forbidden("Only the demand's organisation and staff may re-run matching", "仅需求方和工作人员可重新匹配")
+    matches = service.match_demand(db, request.app.state.matcher, demand)
+    return _listing(matches, demand_id=demand_id)
+
+
+@router.get("/offers/{offer_id}/matches", response_model=MatchList, summary="demands an offer answers")
+def offer_matches(offer_id: int, user: CurrentUser, db: DbSession):
+    offer = offers_service.get(db, offer_id)
+    if not (policy.reads_everything(user) or user.role == Role.EVENT_ORGANISER
+            or user.org_id in (offer.owner_org_id, offer.publisher_org_id)):
+        raise Forbidden("Only the offer's organisation and staff see its matches", "仅供给方和工作人员可查看匹配结果")
+    matches = db.scalars(select(Match).where(Match.offer_id == offer_id).order_by(Match.score.desc())).unique().all()
+    return _listing(list(matches), offer_id=offer_id)
+
+
+@router.get("/matches/inbox", response_model=list[MatchRead], summary="new matches for my organisation")
+def inbox(user: CurrentUser, db: DbSession, only_new: bool = True):
+    stmt = (select(Match).join(Demand, Demand.id == Match.demand_id).join(Offer, Offer.id == Match.offer_id)
+            .where(or_(Demand.org_id == user.org_id, Offer.owner_org_id == user.org_id,
+                       Offer.publisher_org_id == user.org_id)))
+    if only_new:
+        stmt = stmt.where(Match.status == "suggested")
+    matches = db.scalars(stmt.order_by(Match.strong.desc(), Match.score.desc()).limit(200)).unique().all()
+    return [service.read_model(m) for m in matches]
+
+
+@router.post("/matches/{match_id}/status", response_model=MatchRead)
+def change_status(match_id: int, body: StatusChange, user: CurrentUser, db: DbSession):
+    match = service.get(db, match_id)
+    if not (policy.is_admin(user) or _side(user, match)):
+        raise Forbidden("Only the two parties change a match's status", "仅供需双方可以更新匹配状态")
+    return service.read_model(service.change_status(db, match, body.status, user.id))
+
+
+@router.post("/matches/{match_id}/feedback", response_model=FeedbackRead, status_code=201)
+def feedback(match_id: int, body: FeedbackCreate, user: CurrentUser, db: DbSession):
+    match = service.get(db, match_id)
+    if _side(user, match) != "demand":
+        raise Forbidden("Feedback comes from the demanding organisation", "仅需求方可以反馈")
+    return service.add_feedback(db, match, body, user)
+
+
+@router.get("/matches/{match_id}", response_model=MatchRead)
+def read_match(match_id: int, user: CurrentUser, db: DbSession):
+    match = service.get(db, match_id)
+    if not _may_read(user, match):
+        raise Forbidden("Not your match", "无权查看该匹配")
+    return service.read_model(match)

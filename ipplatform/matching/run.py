@@ -1,0 +1,69 @@
+"""Run the matcher on demand: ``python -m ipplatform.matching.run [--all | --demand ID | --offer ID]``.
+
+``--all`` re-matches every published demand (the nightly job), with a progress bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from sqlalchemy import select
+from tqdm import tqdm
+
+from ipplatform.common.enums import ListingStatus
+
+
+def run_all(factory, matcher, *, progress: bool = True, commit_every: int = 50) -> dict:
+    from ipplatform.demands.models import Demand
+    from ipplatform.matching import service
+
+    t0 = time.perf_counter()
+    with factory() as db:
+        ids = list(db.scalars(select(Demand.id).where(Demand.status == ListingStatus.PUBLISHED).order_by(Demand.id)))
+        matcher.affinity = service.learn_affinity(db)
+        strong = 0
+        for n, demand_id in enumerate(tqdm(ids, desc="match demands", unit="demand", disable=not progress), start=1):
+            matches = service.match_demand(db, matcher, db.get(Demand, demand_id))
+            strong += any(m.strong for m in matches)
+            if n % commit_every == 0:
+                db.commit()
+        db.commit()
+    return {"demands": len(ids), "with_strong_match": strong, "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--all", action="store_true")
+    group.add_argument("--demand", type=int)
+    group.add_argument("--offer", type=int)
+    args = parser.parse_args(argv)
+    import ipplatform.models  # noqa: F401
+    from ipplatform.database import default_engine, session_factory
+    from ipplatform.demands.models import Demand
+    from ipplatform.matching import service
+    from ipplatform.matching.engine import Matcher
+    from ipplatform.offers.models import Offer
+    from ipplatform.search.backends import make_backend
+    from ipplatform.search.embeddings import get_embedder
+
+    factory = session_factory(default_engine())
+    matcher = Matcher(make_backend(), get_embedder)
+    if args.all:
+        print(f"match: {run_all(factory, matcher)}")
+        return 0
+    with factory.begin() as db:
+        matcher.affinity = service.learn_affinity(db)
+        if args.demand:
+            matches = service.match_demand(db, matcher, db.get(Demand, args.demand))
+            for m in matches:
+                print(f"{m.rank:3d} {m.score:.3f} {'强' if m.strong else '  '} {m.offer.title}")
+        else:
+            print(f"match: offer {args.offer} re-scored {service.match_offer(db, matcher, db.get(Offer, args.offer))} demands")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Match records: run the matcher for a demand (or an offer), keep status and feedback across re-runs,
+move matches through their lifecycle, learn the organisation's preferences from feedback."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ipplatform.common.enums import ListingStatus
+from ipplatform.common.errors import Conflict, NotFound
+from ipplatform.database import utcnow
+from ipplatform.demands.models import Demand
+from ipplatform.matching.engine import Matcher
+from ipplatform.matching.enums import STATUS_ORDER, CooperationIntent, MatchSource, MatchStatus
+from ipplatform.matching.features import Affinity
+from ipplatform.matching.models import Match, MatchFeedback
+from ipplatform.matching.schemas import FeedbackCreate, MatchRead
+from ipplatform.offers.models import Offer
+from ipplatform.search import text as textmod
+from ipplatform.search.documents import DocType
+from ipplatform.search.query import SearchFilters
+
+log = logging.getLogger(__name__)
+TOP_MATCHES = 20
+INTENT_WEIGHT = {CooperationIntent.NONE: -0.5, CooperationIntent.LEARN_MORE: 0.2, CooperationIntent.NEGOTIATE: 0.6,
+                 CooperationIntent.LICENSE: 0.8, CooperationIntent.BUY: 1.0}
+
+
+def preferences(db: Session, org_id: int | None) -> dict[str, float]:
+    """IPC subclass → −1 … 1 from the organisation's feedback and declined matches (latest count most)."""
+    if org_id is None:
+        return {}
+    votes: dict[str, list[float]] = defaultdict(list)
+    for fb in db.scalars(select(MatchFeedback).where(MatchFeedback.org_id == org_id).order_by(MatchFeedback.id)):
+        value = INTENT_WEIGHT[fb.intent]
+        if fb.prospect_rating:
+            value = (value + (fb.prospect_rating - 3) / 2) / 2
+        for ipc in fb.ipc_subclasses:
+            votes[ipc].append(value)
+    declined = db.execute(select(Offer).join(Match, Match.offer_id == Offer.id).join(Demand, Match.demand_id == Demand.id)
+                          .where(Demand.org_id == org_id, Match.status == MatchStatus.DECLINED)).scalars().unique()
+    for offer in declined:
+        for ipc in {c[:4] for p in offer.patents for c in p.ipc_codes}:
+            votes[ipc].append(-1.0)
+    return {ipc: max(-1.0, min(1.0, sum(v) / len(v))) for ipc, v in votes.items()}
+
+
+def learn_affinity(db: Session) -> Affinity:
+    """Industry division ↔ IPC subclass co-occurrence in the platform's own data."""
+    aff = Affinity()
+    for offer in db.scalars(select(Offer).where(Offer.status == ListingStatus.PUBLISHED)).unique():
+        for ipc in {c[:4] for p in offer.patents for c in p.ipc_codes}:
+            aff.add(offer.owner.industry_code, ipc)
+    for demand in db.scalars(select(Demand)).unique():
+        for ipc in demand.preferred_ipc or []:
+            aff.add(demand.industry_code or demand.organisation.industry_code, ipc, 2.0)
+    for fb, demand in db.execute(select(MatchFeedback, Demand).join(Match, Match.id == MatchFeedback.match_id)
+                                 .join(Demand, Demand.id == Match.demand_id)):
+        if INTENT_WEIGHT[fb.intent] > 0:
+            for ipc in fb.ipc_subclasses:
+                aff.add(demand.industry_code or demand.organisation.industry_code, ipc, 3.0)
+    return aff
+
+
+def _store(db: Session, demand_id: int, offer_id: int, rank: int, score: float, feats: dict, explanation: dict,
+           strong: bool, existing: dict[tuple[int, int], Match]) -> Match:
+    match = existing.get((demand_id, offer_id))
+    if match is None:
+        match = Match(demand_id=demand_id, offer_id=offer_id, source=MatchSource.AUTOMATIC,
+                      status=MatchStatus.SUGGESTED, suggested_at=utcnow())
+        db.add(match)
+    match.rank, match.score, match.strong = rank, round(score, 6), strong
+    match.features = {k: round(v, 6) for k, v in feats.items()}
+    match.explanation = explanation
+    match.scored_at = utcnow()
+    return match
+
+
+def match_demand(db: Session, matcher: Matcher, demand: Demand, top: int = TOP_MATCHES) -> list[Match]:
+    """(Re)compute a demand's offers. Status, timestamps and feedback of existing matches are kept;
+    untouched suggestions that fell out of the top are removed."""
+    existing = {(m.demand_id, m.offer_id): m for m in db.scalars(select(Match).where(Match.demand_id == demand.id))}
+    if demand.status != ListingStatus.PUBLISHED:
+        return list(existing.values())
+    ctx = matcher.context_for_demand(db, demand, preferences(db, demand.org_id))
+    filters = SearchFilters(status=[ListingStatus.PUBLISHED])
+    ranked = [r for r in matcher.rank(ctx, matcher.candidates(db, ctx, filters))
+              if r.candidate.org_id != demand.org_id][:top]
+    kept = set()
+    for rank, r in enumerate(ranked, start=1):
+        _store(db, demand.id, r.candidate.id, rank, r.score, r.features, matcher.explain(ctx, r),
+               matcher.ranker.strong(r.features), existing)
+        kept.add(r.candidate.id)
+    for (d_id, o_id), m in existing.items():
+        if o_id not in kept and m.status == MatchStatus.SUGGESTED and m.source == MatchSource.AUTOMATIC:
+            db.delete(m)
+    db.flush()
+    return list(db.scalars(select(Match).where(Match.demand_id == demand.id).order_by(Match.rank)))
+
+
+def match_offer(db: Session, matcher: Matcher, offer: Offer, top: int = TOP_MATCHES) -> int:
+    """Find the published demands an offer answers and (re)score those pairs from the demand's side."""
+    if offer.status != ListingStatus.PUBLISHED:
+        return 0
+    from ipplatform.search.documents import embed_text, offer_body
+
+    text = embed_text(offer.title, offer_body(offer))
+    vector = matcher.embedder.encode_documents([text], db=db)[0]
+    got = matcher.backend.retrieve(DocType.DEMAND, tokens=textmod.query_tokens(text[:500]), vector=vector,
+                                   filters=SearchFilters(), window=top, facets=False)
+    ids = {i for i, _ in (got.keyword.hits if got.keyword else [])} | {i for i, _ in (got.semantic.hits if got.semantic else [])}
+    n = 0
+    for demand in db.scalars(select(Demand).where(Demand.id.in_(ids))).unique():
+        if demand.org_id != offer.owner_org_id:
+            match_demand(db, matcher, demand)
+            n += 1
+    return n
+
+
+def get(db: Session, match_id: int) -> Match:
+    match = db.get(Match, match_id)
+    if match is None:
+        raise NotFound("match", "匹配记录", match_id)
+    return match
+
+
+def change_status(db: Session, match: Match, target: MatchStatus, user_id: int) -> Match:
+    current = MatchStatus(match.status)
+    if current in (MatchStatus.AGREED, MatchStatus.DECLINED) or (
+            target != MatchStatus.DECLINED and STATUS_ORDER.index(target) <= STATUS_ORDER.index(current)):
+        raise Conflict(f"cannot move a match from {current.value} to {target.value}",
+                       f"匹配状态不能从“{current.zh}”变为“{target.zh}”", code="invalid_transition")
+    now = utcnow()
+    if target != MatchStatus.DECLINED:  # reaching a step also stamps the steps skipped on the way
+        for step in STATUS_ORDER[STATUS_ORDER.index(current) + 1: STATUS_ORDER.index(target) + 1]:
+            if getattr(match, f"{step.value}_at") is None:
+                setattr(match, f"{step.value}_at", now)
+    else:
+        match.declined_at = now
+    match.status = target
+    match.status_by_user_id = user_id
+    db.flush()
+    return match
+
+
+def add_feedback(db: Session, match: Match, data: FeedbackCreate, user) -> MatchFeedback:
+    offer = match.offer
+    fb = MatchFeedback(match_id=match.id, user_id=user.id, org_id=user.org_id, prospect_rating=data.prospect_rating,
+                       improvement_needs=data.improvement_needs, intent=data.intent,
+                       ipc_subclasses=sorted({c[:4] for p in offer.patents for c in p.ipc_codes}))
+    db.add(fb)
+    if match.status == MatchStatus.SUGGESTED:
+        change_status(db, match, MatchStatus.VIEWED, user.id)
+    if data.intent == CooperationIntent.NONE and match.status not in (MatchStatus.AGREED, MatchStatus.DECLINED):
+        change_status(db, match, MatchStatus.DECLINED, user.id)
+    db.flush()
+    return fb
+
+
+def read_model(match: Match) -> MatchRead:
+    return MatchRead(id=match.id, demand_id=match.demand_id, offer_id=match.offer_id, demand_title=match.demand.title,
+                     offer_title=match.offer.title, demand_org=match.demand.organisation.name,
+                     offer_org=match.offer.owner.name, score=match.score, rank=match.rank, strong=match.strong,
+                     source=match.source, status=match.status, status_zh=MatchStatus(match.status).zh,
+                     suggested_at=match.suggested_at, viewed_at=match.viewed_at, contacted_at=match.contacted_at,
+                     negotiating_at=match.negotiating_at, agreed_at=match.agreed_at, declined_at=match.declined_at,
+                     explanation=match.explanation)
+
+

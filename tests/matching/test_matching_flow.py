@@ -1,0 +1,128 @@
+"""Matching end to end on the real engine and model: publish a demand → matches with explanations →
+feedback → re-run changes the ranking as designed, keeping status and feedback."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ipplatform.auth.enums import Role
+from ipplatform.database import make_engine
+from ipplatform.main import create_app
+from ipplatform.organisations.enums import OrgKind
+from ipplatform.organisations.models import Organisation
+from tests import factories as f
+from tests.search import corpus
+from tests.search.conftest import drop, make_backend
+
+
+@pytest.fixture(params=["embedded", "elasticsearch"])
+def flow(request, _sqlite_template, tmp_path, embedder):
+    shutil.copy(_sqlite_template, tmp_path / "db.sqlite3")
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    backend = make_backend(request.param, request, tmp_path)
+    app = create_app(engine, search_backend=backend, embedder_provider=lambda: embedder, start_indexer=False)
+    with app.state.session_factory.begin() as db:
+        orgs = corpus.build(db)
+        buyer = f.org(db, OrgKind.ENTERPRISE, name="光山县绿茶加工厂（测试）", county_code="411522",
+                      industry_code="1530")
+        member = f.user(db, buyer, Role.ENTERPRISE_MEMBER)
+        tea_inst_member = f.user(db, orgs["tea_inst"], Role.UNIVERSITY_MEMBER)
+        staff = f.user(db, db.get(Organisation, orgs["univ"].id), Role.OFFICE_STAFF)
+    with TestClient(app) as client:
+        app.state.indexer.drain(ignore_backoff=True)
+        yield app, client, backend, f.auth(member), f.auth(tea_inst_member), f.auth(staff)
+    drop(backend)
+    engine.dispose()
+
+
+def _publish_demand(app, client, headers) -> int:
+    resp = client.post("/api/demands", headers=headers, json={
+        "title": "名优绿茶加工设备升级", "description": "春茶季鲜叶多，需要茶叶杀青、揉捻的自动化加工设备，提升信阳毛尖品质稳定性。",
+        "industry_code": "1530", "modes": ["transfer", "exclusive_licence"], "budget_min": "100000",
+        "budget_max": "1000000", "region_code": "411522", "publish": True})
+    assert resp.status_code == 201, resp.text
+    assert app.state.indexer.drain(ignore_backoff=True).failed == 0  # indexing triggers matching
+    return resp.json()["id"]
+
+
+def test_demand_gets_explained_matches_and_feedback_reranks(flow):
+    app, client, backend, headers, offer_side, staff = flow
+    demand_id = _publish_demand(app, client, headers)
+    listing = client.get(f"/api/demands/{demand_id}/matches", headers=headers).json()
+    items = listing["items"]
+    assert items, "matches appear after publishing"
+    tea = corpus.ids("kill", "roll", "wash")
+    assert {items[0]["offer_id"], items[1]["offer_id"]} <= tea
+    assert listing["strong_match"] and items[0]["strong"]
+    top = items[0]["explanation"]
+    assert set(top["shared_terms"]) & {"茶叶", "杀青", "揉捻", "绿茶", "名优"}
+    assert "<em>" in top["demand_html"] and "<em>" in top["offer_html"]
+    assert sum(c["contribution"] for c in top["contributions"]) == pytest.approx(items[0]["score"], abs=1e-3)
+    assert {c["feature"] for c in top["contributions"]} >= {"semantic", "lexical", "ipc_coherence", "region",
+                                                            "mode_fit", "price_fit", "credit", "preference"}
+    assert "精制茶" in (top["ipc_industry"] or "") and "A23F" in top["ipc_industry"]
+    assert [m["rank"] for m in items] == sorted(m["rank"] for m in items)
+
+    # The university sees the enterprise on its offer's side; the enterprise's inbox holds the new matches.
+    kill = corpus.ids("kill").pop()
+    side = client.get(f"/api/offers/{kill}/matches", headers=offer_side).json()
+    assert demand_id in {m["demand_id"] for m in side["items"]}
+    inbox = client.get("/api/matches/inbox", headers=headers).json()
+    assert {m["id"] for m in inbox} >= {m["id"] for m in items}
+
+    # Feedback: the enterprise is not interested in the top offer's kind of technology.
+    declined = items[0]
+    before_rank = {m["offer_id"]: m["rank"] for m in items}
+    resp = client.post(f"/api/matches/{declined['id']}/feedback", headers=headers, json={
+        "prospect_rating": 1, "improvement_needs": "需要适合小批量的设备", "intent": "none"})
+    assert resp.status_code == 201
+    assert client.get(f"/api/matches/{declined['id']}", headers=headers).json()["status"] == "declined"
+    # A positive verdict on another offer.
+    liked = next(m for m in items if m["offer_id"] != declined["offer_id"] and m["offer_id"] in tea)
+    client.post(f"/api/matches/{liked['id']}/feedback", headers=headers, json={"prospect_rating": 5, "intent": "buy"})
+
+    rerun = client.post(f"/api/demands/{demand_id}/matches/run", headers=headers).json()["items"]
+    after = {m["offer_id"]: m for m in rerun}
+    assert after[declined["offer_id"]]["rank"] > before_rank[declined["offer_id"]], "declined pattern is down-weighted"
+    assert after[declined["offer_id"]]["status"] == "declined", "status survives re-runs"
+    assert after[liked["offer_id"]]["rank"] == 1, "the organisation's stated interest is boosted"
+    pref = {c["feature"]: c["value"] for c in after[liked["offer_id"]]["explanation"]["contributions"]}
+    assert pref["preference"] > 0
+
+
+def test_match_lifecycle(flow):
+    app, client, backend, headers, offer_side, staff = flow
+    demand_id = _publish_demand(app, client, headers)
+    match = client.get(f"/api/demands/{demand_id}/matches", headers=headers).json()["items"][0]
+    mid = match["id"]
+    assert client.post(f"/api/matches/{mid}/status", headers=headers, json={"status": "viewed"}).status_code == 200
+    resp = client.post(f"/api/matches/{mid}/status", headers=offer_side if match["offer_id"] in corpus.ids("kill")
+                       else headers, json={"status": "negotiating"})
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["status"] == "negotiating" and body["contacted_at"] and body["negotiating_at"]
+    back = client.post(f"/api/matches/{mid}/status", headers=headers, json={"status": "viewed"})
+    assert back.status_code == 409 and "不能" in back.json()["message_zh"]
+    assert client.post(f"/api/matches/{mid}/status", headers=headers, json={"status": "agreed"}).json()["agreed_at"]
+    # Staff may read but not act for the parties; strangers may not read.
+    assert client.get(f"/api/matches/{mid}", headers=staff).status_code == 200
+    assert client.post(f"/api/matches/{mid}/status", headers=staff, json={"status": "declined"}).status_code == 403
+    assert client.post(f"/api/matches/{mid}/feedback", headers=offer_side, json={"intent": "buy"}).status_code == 403
+    # The re-run keeps the agreed status.
+    rerun = client.post(f"/api/demands/{demand_id}/matches/run", headers=headers).json()["items"]
+    assert next(m for m in rerun if m["id"] == mid)["status"] == "agreed"
+
+
+def test_no_strong_match_is_said_plainly(flow):
+    app, client, backend, headers, offer_side, staff = flow
+    resp = client.post("/api/demands", headers=headers, json={
+        "title": "航空发动机涡轮叶片单晶铸造", "description": "需要高温合金单晶叶片定向凝固铸造工艺，用于航空发动机。",
+        "publish": True})
+    app.state.indexer.drain(ignore_backoff=True)
+    listing = client.get(f"/api/demands/{resp.json()['id']}/matches", headers=headers).json()
+    assert listing["strong_match"] is False
+    assert listing["message_zh"].startswith("暂无高度匹配")
+    assert all(not m["strong"] for m in listing["items"])
