@@ -112,10 +112,14 @@ def run(args) -> dict:
         # The verdict "no strong match": right when no judged grade-2 answer exists for the demand.
         flagged = [q for q in runs if not verdicts[q] and q in qrels]
         answerless = {q for q in runs if q in qrels and not any(g >= 2 for g in qrels[q].values())}
+        missed = {q for q in runs if q in qrels and not any(qrels[q].get(p, 0) >= 2 for p in runs[q][:10])}
         report["no_strong_match"] = {
             "flagged": len(flagged), "truly_without_answer": len(answerless),
             "precision": (sum(q in answerless for q in flagged) / len(flagged)) if flagged else None,
-            "recall": (sum(q in answerless for q in flagged) / len(answerless)) if answerless else None}
+            "recall": (sum(q in answerless for q in flagged) / len(answerless)) if answerless else None,
+            "without_answer_in_top10": len(missed),
+            "precision_top10": (sum(q in missed for q in flagged) / len(flagged)) if flagged else None,
+            "recall_top10": (sum(q in missed for q in flagged) / len(missed)) if missed else None}
     return report
 
 
@@ -148,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
         prec = "n/a" if f["precision"] is None else f"{f['precision']:.2f}"
         rec = "n/a" if f["recall"] is None else f"{f['recall']:.2f}"
         print(f"\n'no strong match' flagged on {f['flagged']} demands; {f['truly_without_answer']} have no grade-2 "
-              f"answer; precision {prec}, recall {rec}")
+              f"answer in the corpus: precision {prec}, recall {rec}")
+        p10 = "n/a" if f["precision_top10"] is None else f"{f['precision_top10']:.2f}"
+        r10 = "n/a" if f["recall_top10"] is None else f"{f['recall_top10']:.2f}"
+        print(f"{f['without_answer_in_top10']} have no grade-2 answer in the matcher's top 10: precision {p10}, "
+              f"recall {r10}")
     return 0
 
 
