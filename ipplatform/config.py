@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     search_alpha: float = Field(0.5, ge=0, le=1, description="semantic weight for weighted fusion")
     indexer_thread: bool = Field(True, description="drain the search outbox in a background thread of the app")
     nightly_match_hour: int = Field(2, ge=0, le=23, description="local hour of the nightly full matching run")
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "noreply@ipplatform.local"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    public_url: str = Field("http://127.0.0.1:8000", description="base URL used in e-mails")
     secret_key: str = Field(default="dev-only-change-me", min_length=8)
     token_ttl_hours: int = 12
     data_dir: Path = DATA_DIR

@@ -165,7 +165,24 @@ def offer_detail(request: Request, db: DbSession, user: OptionalUser, offer_id: 
         offer = offers_api.visible_offer(offer_id, db, user)
     except NotFound:
         return render(request, "not_found.html", user, 404)
-    return render(request, "offer_detail.html", user, offer=offer, can_edit=policy.can_edit_offer(user, offer))
+    matches = []
+    if user is not None and (policy.reads_everything(user) or user.org_id in (offer.owner_org_id, offer.publisher_org_id)):
+        from sqlalchemy import select as _select
+
+        from ipplatform.matching.models import Match
+
+        matches = db.scalars(_select(Match).where(Match.offer_id == offer.id).order_by(Match.score.desc())).unique().all()
+    return render(request, "offer_detail.html", user, offer=offer, can_edit=policy.can_edit_offer(user, offer),
+                  matches=matches)
+
+
+@router.get("/matches", response_class=HTMLResponse)
+def match_inbox(request: Request, db: DbSession, user: OptionalUser):
+    from ipplatform.matching.router import inbox
+
+    if user is None:
+        return login_redirect(request)
+    return render(request, "inbox.html", user, items=inbox(user, db, only_new=False))
 
 
 # ---- demands -------------------------------------------------------------------------------------

@@ -100,8 +100,8 @@ class Matcher:
     # ---- explanations ------------------------------------------------------------------------------
     def explain(self, ctx: DemandCtx, r: Ranked) -> dict:
         c = r.candidate
-        offer_words = set(textmod.tokens(c.text))
-        shared = sorted({t for t in ctx.tokens if t in offer_words and len(t) >= 2}, key=lambda t: (-len(t), t))[:12]
+        lowered = c.text.lower()
+        shared = sorted({t for t in ctx.tokens if len(t) >= 2 and t in lowered}, key=lambda t: (-len(t), t))[:12]
         words = tuple(shared)
         industry = reference.industries().get((ctx.industry or "")[:2])
         region_c = reference.regions().get(c.county or "")

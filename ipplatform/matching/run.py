@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 from tqdm import tqdm
@@ -15,20 +17,42 @@ from tqdm import tqdm
 from ipplatform.common.enums import ListingStatus
 
 
-def run_all(factory, matcher, *, progress: bool = True, commit_every: int = 50) -> dict:
+def run_all(factory, matcher, *, progress: bool = True, commit_every: int = 50, workers: int = 2) -> dict:
+    """Re-match every published demand. Rankings are computed by ``workers`` threads (each with its own
+    session; the search engine's and the model's work releases the GIL), results written by this one."""
     from ipplatform.demands.models import Demand
     from ipplatform.matching import service
 
     t0 = time.perf_counter()
+    local = threading.local()
+    sessions = []
+
+    def rank(demand_id: int):
+        if not hasattr(local, "db"):
+            local.db = factory()
+            sessions.append(local.db)
+        demand = local.db.get(Demand, demand_id)
+        ranking = service.rank_demand(local.db, matcher, demand)
+        local.db.commit()  # embedding-cache rows, if any were missing
+        return ranking
+
     with factory() as db:
         ids = list(db.scalars(select(Demand.id).where(Demand.status == ListingStatus.PUBLISHED).order_by(Demand.id)))
         matcher.affinity = service.learn_affinity(db)
         strong = 0
-        for n, demand_id in enumerate(tqdm(ids, desc="match demands", unit="demand", disable=not progress), start=1):
-            matches = service.match_demand(db, matcher, db.get(Demand, demand_id))
-            strong += any(m.strong for m in matches)
-            if n % commit_every == 0:
-                db.commit()
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                bar = tqdm(total=len(ids), desc="match demands", unit="demand", disable=not progress)
+                for n, ranking in enumerate(pool.map(rank, ids), start=1):
+                    matches = service.store_ranking(db, ranking)
+                    strong += any(m.strong for m in matches)
+                    if n % commit_every == 0:
+                        db.commit()
+                    bar.update(1)
+                bar.close()
+        finally:
+            for s in sessions:
+                s.close()
         db.commit()
     return {"demands": len(ids), "with_strong_match": strong, "seconds": round(time.perf_counter() - t0, 1)}
 
@@ -61,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             for m in matches:
                 print(f"{m.rank:3d} {m.score:.3f} {'强' if m.strong else '  '} {m.offer.title}")
         else:
-            print(f"match: offer {args.offer} re-scored {service.match_offer(db, matcher, db.get(Offer, args.offer))} demands")
+            rescored = service.match_offer(db, matcher, db.get(Offer, args.offer))
+            print(f"match: offer {args.offer} re-scored {len(rescored)} demands")
     return 0
 
 

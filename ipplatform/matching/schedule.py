@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def match_after_index(factory: sessionmaker, matcher, doc_type: DocType, ids: list[int]) -> None:
     from ipplatform.demands.models import Demand
-    from ipplatform.matching import service
+    from ipplatform.matching import notify, service
     from ipplatform.offers.models import Offer
 
     matcher.backend.refresh(DocType.OFFER)
@@ -25,8 +25,10 @@ def match_after_index(factory: sessionmaker, matcher, doc_type: DocType, ids: li
         for i in ids:
             if doc_type == DocType.DEMAND and (demand := db.get(Demand, i)) is not None:
                 service.match_demand(db, matcher, demand)
+                notify.notify_demand(db, demand)
             elif doc_type == DocType.OFFER and (offer := db.get(Offer, i)) is not None:
-                service.match_offer(db, matcher, offer)
+                for demand in service.match_offer(db, matcher, offer):
+                    notify.notify_demand(db, demand)
 
 
 class NightlyMatching:

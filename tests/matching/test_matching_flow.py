@@ -126,3 +126,100 @@ def test_no_strong_match_is_said_plainly(flow):
     assert listing["strong_match"] is False
     assert listing["message_zh"].startswith("暂无高度匹配")
     assert all(not m["strong"] for m in listing["items"])
+
+
+class _SmtpCapture:
+    """A minimal real SMTP server on localhost that keeps the messages it receives."""
+
+    def __init__(self):
+        import socketserver
+        import threading
+
+        self.messages: list[bytes] = []
+        outer = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.wfile.write(b"220 test ESMTP\r\n")
+                data, in_data = [], False
+                for raw in self.rfile:
+                    line = raw.rstrip(b"\r\n")
+                    if in_data:
+                        if line == b".":
+                            outer.messages.append(b"\r\n".join(data))
+                            data, in_data = [], False
+                            self.wfile.write(b"250 queued\r\n")
+                        else:
+                            data.append(line)
+                        continue
+                    cmd = line[:4].upper()
+                    if cmd in (b"EHLO", b"HELO"):
+                        self.wfile.write(b"250 test\r\n")
+                    elif cmd == b"DATA":
+                        in_data = True
+                        self.wfile.write(b"354 go\r\n")
+                    elif cmd == b"QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:
+                        self.wfile.write(b"250 ok\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_strong_matches_are_emailed_once(flow, monkeypatch):
+    import email
+
+    from ipplatform.config import get_settings
+
+    app, client, backend, headers, offer_side, staff = flow
+    smtp = _SmtpCapture()
+    monkeypatch.setenv("IPP_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("IPP_SMTP_PORT", str(smtp.port))
+    get_settings.cache_clear()
+    try:
+        resp = client.post("/api/demands", headers=headers, json={
+            "title": "名优绿茶加工设备升级", "description": "需要茶叶杀青、揉捻的自动化加工设备。",
+            "contact_email": "buyer@example.com", "publish": True})
+        app.state.indexer.drain(ignore_backoff=True)
+        assert len(smtp.messages) == 1
+        msg = email.message_from_bytes(smtp.messages[0])
+        assert msg["To"] == "buyer@example.com"
+        body = msg.get_payload(decode=True).decode("utf-8")
+        assert "高度匹配" in body and f"/demands/{resp.json()['id']}" in body
+        # Re-running does not send the same matches again.
+        client.post(f"/api/demands/{resp.json()['id']}/matches/run", headers=headers)
+        client.patch(f"/api/demands/{resp.json()['id']}", headers=headers, json={"title": "名优绿茶加工设备升级改造"})
+        app.state.indexer.drain(ignore_backoff=True)
+        assert len(smtp.messages) == 1
+    finally:
+        get_settings.cache_clear()
+        smtp.close()
+
+
+def test_match_pages(flow):
+    app, client, backend, headers, offer_side, staff = flow
+    demand_id = _publish_demand(app, client, headers)
+    token = headers["Authorization"].split()[1]
+    client.cookies.set("ipp_session", token)
+    page = client.get(f"/demands/{demand_id}")
+    assert page.status_code == 200 and page.text.count('data-testid="match"') >= 3
+    assert "共同关键词" in page.text and "评分构成" in page.text and "提交反馈" in page.text
+    first = client.get(f"/api/demands/{demand_id}/matches", headers=headers).json()["items"][0]
+    resp = client.post(f"/matches/{first['id']}/feedback", data={"prospect_rating": "4", "intent": "negotiate",
+                                                                 "improvement_needs": "希望提供中试数据"},
+                       follow_redirects=False)
+    assert resp.status_code == 303
+    assert client.get(f"/api/matches/{first['id']}", headers=headers).json()["status"] == "viewed"
+    inbox = client.get("/matches")
+    assert "匹配推送" in inbox.text and first["offer_title"] in inbox.text
+    client.cookies.clear()
+    client.cookies.set("ipp_session", offer_side["Authorization"].split()[1])
+    kill = corpus.ids("kill").pop()
+    assert "名优绿茶加工设备升级" in client.get(f"/offers/{kill}").text
