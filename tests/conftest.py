@@ -5,6 +5,7 @@ is skipped, in CI or locally."""
 from __future__ import annotations
 
 import importlib.util
+from contextlib import contextmanager
 import os
 import shutil
 import uuid
@@ -42,6 +43,22 @@ ENGINE_PORT = int(os.environ.get("IPP_TEST_ENGINE_PORT", "9250"))
 ENGINE_HOME = ROOT / ".data" / "engine-test"
 
 
+@contextmanager
+def throwaway_database(any_url: str, prefix: str):
+    """A new, empty PostgreSQL database on the server of ``any_url``; dropped afterwards."""
+    server = any_url.rsplit("/", 1)[0]
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(server + "/postgres")
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\''))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     """URL of a throwaway PostgreSQL database (created for this run, dropped afterwards)."""
@@ -49,14 +66,8 @@ def pg_server():
         base_url = pg_script.start()
     except Exception as exc:  # noqa: BLE001
         pytest.fail(f"PostgreSQL could not start (apt-get install -y postgresql): {exc}", pytrace=False)
-    name = f"ipp_test_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base_url.rsplit("/", 1)[0] + "/postgres")
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\''))
-    yield base_url.rsplit("/", 1)[0] + "/" + name
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_database(base_url, "ipp_test") as url:
+        yield url
     if os.environ.get("IPP_KEEP_SERVICES") != "1":
         pg_script.stop()
 

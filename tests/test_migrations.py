@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 
 from ipplatform import migrate
 from ipplatform.database import Base, make_engine
+from tests.conftest import throwaway_database
 
 EXPECTED_TABLES = {"organisation", "user_account", "patent", "offer", "offer_patent", "demand", "audit_record",
-                   "search_outbox", "embedding_cache"}
+                   "search_outbox", "embedding_cache", "match", "match_feedback"}
 
 
 @pytest.fixture
 def fresh_pg(pg_server):
     """An empty database of its own, so up/down does not disturb other tests."""
-    name = f"ipp_mig_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(pg_server.rsplit("/", 1)[0] + "/postgres")
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield pg_server.rsplit("/", 1)[0] + "/" + name
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_database(pg_server, "ipp_mig") as url:
+        yield url
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, computed_field
 
-from ipplatform.common.enums import TransactionMode
+from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.schemas import AppSchema
 from ipplatform.common.validators import Email, InvalidValue, Phone
 
@@ -36,3 +36,18 @@ def modes_zh(modes: list[str]) -> list[str]:
 
 
 ModeList = Annotated[list[TransactionMode], AfterValidator(unique_modes)]
+
+
+class ListingLabels(AppSchema):
+    """Chinese labels shared by the offer and demand read schemas."""
+
+    modes: list[TransactionMode]
+    status: ListingStatus
+
+    @computed_field
+    def modes_zh(self) -> list[str]:
+        return modes_zh(self.modes)
+
+    @computed_field
+    def status_zh(self) -> str:
+        return self.status.zh

@@ -7,7 +7,7 @@ from pydantic import Field, computed_field, model_validator
 
 from ipplatform import reference
 from ipplatform.common.enums import ListingStatus, TransactionMode
-from ipplatform.common.listing_schemas import ContactFields, ModeList, OrgBrief, modes_zh
+from ipplatform.common.listing_schemas import ContactFields, ListingLabels, ModeList, OrgBrief
 from ipplatform.common.schemas import AppSchema, InputSchema
 from ipplatform.common.validators import Amount, FutureDate, IndustryCode, IpcCode, RegionCode, cross_field_error
 
@@ -49,7 +49,7 @@ class DemandUpdate(ContactFields, InputSchema):
     deadline: FutureDate | None = None
 
 
-class DemandRead(AppSchema):
+class DemandRead(ListingLabels):
     id: int
     organisation: OrgBrief
     title: str
@@ -71,13 +71,6 @@ class DemandRead(AppSchema):
     updated_at: datetime
     version: int
 
-    @computed_field
-    def modes_zh(self) -> list[str]:
-        return modes_zh(self.modes)
-
-    @computed_field
-    def status_zh(self) -> str:
-        return self.status.zh
 
     @computed_field
     def industry_name(self) -> str | None:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pydantic import Field, computed_field, model_validator
 
 from ipplatform.common.enums import ListingStatus, TransactionMode
-from ipplatform.common.listing_schemas import ContactFields, ModeList, OrgBrief, modes_zh
+from ipplatform.common.listing_schemas import ContactFields, ListingLabels, ModeList, OrgBrief
 from ipplatform.common.schemas import AppSchema, InputSchema
 from ipplatform.common.validators import Amount, FutureDate, cross_field_error
 from ipplatform.offers.enums import Maturity
@@ -75,7 +75,7 @@ class PatentBrief(AppSchema):
     ipc_main: str | None
 
 
-class OfferRead(AppSchema):
+class OfferRead(ListingLabels):
     id: int
     title: str
     description: str | None
@@ -100,10 +100,3 @@ class OfferRead(AppSchema):
     updated_at: datetime
     version: int
 
-    @computed_field
-    def modes_zh(self) -> list[str]:
-        return modes_zh(self.modes)
-
-    @computed_field
-    def status_zh(self) -> str:
-        return self.status.zh
