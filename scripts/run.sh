@@ -9,5 +9,7 @@ scripts/bootstrap.sh
 .venv/bin/python -m ipplatform.seed
 # Build the search index from the database (embeddings are cached, so later runs are quick).
 .venv/bin/python -m ipplatform.search.reindex
+# Match every published demand once (afterwards matching follows each change, and runs nightly).
+.venv/bin/python -m ipplatform.matching.run --all
 echo "run: http://${IPP_HOST:-127.0.0.1}:${IPP_PORT:-8000}  (API docs at /docs)"
 exec .venv/bin/uvicorn --factory ipplatform.main:create_app --host "${IPP_HOST:-127.0.0.1}" --port "${IPP_PORT:-8000}"
