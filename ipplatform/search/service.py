@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections.abc import Callable
 
@@ -28,6 +29,7 @@ from ipplatform.search.documents import MODELS, DocType
 from ipplatform.search.query import MAX_WINDOW, SearchMode, SearchRequest, SortOrder
 from ipplatform.search.schemas import FacetValue, SearchHit, SearchResponse
 
+_IPC_SUBCLASS = re.compile(r"[a-h]\d\d[a-z]")
 MIN_WINDOW = 50  # per leg: RRF over the top 50 of each leg (nDCG@10 on the dev set: see README)
 
 
@@ -45,6 +47,8 @@ def _label(field: str, value: str) -> str:
         if field == "industry_division":
             ind = reference.industries().get(value)
             return ind.name if ind else value
+        if field == "ipc_subclass":
+            return reference.ipc_label(value)
         if field == "county":
             region = reference.regions().get(value)
             return region.name if region else value
@@ -201,6 +205,8 @@ class SearchService:
             return []
         try:  # a completion equal to what was typed adds nothing
             found = self.backend.suggest(doc_type, prefix, size + 1)
-            return [s for s in found if s != prefix.lower()][:size]
+            found = [s for s in found if s != prefix.lower()][:size]
         except BackendUnavailable:
             raise SearchUnavailable() from None
+        # IPC codes come back with their title: "h01m" → "H01M · PROCESSES OR MEANS, E.G. BATTERIES, …"
+        return [reference.ipc_label(s) if _IPC_SUBCLASS.fullmatch(s) else s for s in found]
