@@ -7,11 +7,12 @@ from ipplatform.database import Base
 from ipplatform.demands.models import Demand
 from ipplatform.matching.models import Match, MatchFeedback
 from ipplatform.offers.models import Offer, offer_patent
+from ipplatform.outcomes.models import Conversion, Deal
 from ipplatform.organisations.models import Organisation
 from ipplatform.patents.models import Patent
 from ipplatform.search import outbox as _search_outbox  # noqa: F401  (registers the outbox hook)
 from ipplatform.search.embeddings import EmbeddingCache
 from ipplatform.search.outbox import OutboxEntry
 
-__all__ = ["AuditRecord", "Base", "Demand", "EmbeddingCache", "Match", "MatchFeedback", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
+__all__ = ["AuditRecord", "Base", "Conversion", "Deal", "Demand", "EmbeddingCache", "Match", "MatchFeedback", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
            "offer_patent"]

@@ -159,7 +159,8 @@ def get(db: Session, match_id: int) -> Match:
     return match
 
 
-def change_status(db: Session, match: Match, target: MatchStatus, user_id: int) -> Match:
+def change_status(db: Session, match: Match, target: MatchStatus, user_id: int | None, *,
+                  create_deal: bool = True) -> Match:
     current = MatchStatus(match.status)
     if current in (MatchStatus.AGREED, MatchStatus.DECLINED) or (
             target != MatchStatus.DECLINED and STATUS_ORDER.index(target) <= STATUS_ORDER.index(current)):
@@ -175,6 +176,10 @@ def change_status(db: Session, match: Match, target: MatchStatus, user_id: int) 
     match.status = target
     match.status_by_user_id = user_id
     db.flush()
+    if target == MatchStatus.AGREED and create_deal:
+        from ipplatform.outcomes.service import draft_from_match
+
+        draft_from_match(db, match, user_id)
     return match
 
 

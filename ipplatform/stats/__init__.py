@@ -1,1 +1,1 @@
-"""Placeholder: built by a later issue."""
+"""Operations statistics: the indicator catalogue, its SQL computations, breakdowns and reports."""

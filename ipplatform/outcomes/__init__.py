@@ -1,0 +1,1 @@
+"""Outcomes: deals (transfer, licences, pledge, equity …) and conversions (industrialisation)."""

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, Numeric, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ipplatform.database import Base, TimestampMixin, str_enum
+from ipplatform.organisations.models import Organisation
+from ipplatform.outcomes.enums import DealStatus, DealType
+from ipplatform.patents.models import Patent
+
+deal_patent = Table(
+    "deal_patent", Base.metadata,
+    Column("deal_id", Integer, ForeignKey("deal.id", ondelete="CASCADE"), primary_key=True),
+    Column("patent_id", Integer, ForeignKey("patent.id", ondelete="RESTRICT"), primary_key=True),
+)
+conversion_patent = Table(
+    "conversion_patent", Base.metadata,
+    Column("conversion_id", Integer, ForeignKey("conversion.id", ondelete="CASCADE"), primary_key=True),
+    Column("patent_id", Integer, ForeignKey("patent.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Deal(TimestampMixin, Base):
+    """A transaction on patents: who to whom, what kind, how much, when, and whether CNIPA recorded it."""
+
+    __tablename__ = "deal"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[DealType] = mapped_column(str_enum(DealType), index=True)
+    status: Mapped[DealStatus] = mapped_column(str_enum(DealStatus), default=DealStatus.DRAFT, index=True)
+    from_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    to_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    lender_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    loan_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    valuation: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    contract_date: Mapped[date | None] = mapped_column(Date, index=True)
+    recordal_number: Mapped[str | None] = mapped_column(String(40))
+    recordal_date: Mapped[date | None] = mapped_column(Date)
+    match_id: Mapped[int | None] = mapped_column(ForeignKey("match.id", ondelete="SET NULL"), unique=True)
+    event_id: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    from_org: Mapped[Organisation] = relationship(foreign_keys=[from_org_id], lazy="joined")
+    to_org: Mapped[Organisation | None] = relationship(foreign_keys=[to_org_id], lazy="joined")
+    lender: Mapped[Organisation | None] = relationship(foreign_keys=[lender_org_id], lazy="joined")
+    patents: Mapped[list[Patent]] = relationship(secondary=deal_patent, lazy="selectin", order_by=Patent.id)
+
+
+class Conversion(TimestampMixin, Base):
+    """Industrialisation (产业化): patents put into a product or production line."""
+
+    __tablename__ = "conversion"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    product: Mapped[str] = mapped_column(String(200))
+    production_line: Mapped[str | None] = mapped_column(String(200))
+    start_date: Mapped[date] = mapped_column(Date, index=True)
+    annual_revenue: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deal.id", ondelete="SET NULL"))
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    patents: Mapped[list[Patent]] = relationship(secondary=conversion_patent, lazy="selectin", order_by=Patent.id)

@@ -1,0 +1,116 @@
+"""Recording deals and conversions; the match → deal loop."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ipplatform.common.enums import ListingStatus
+from ipplatform.common.errors import Conflict, FieldError, NotFound
+from ipplatform.database import utcnow
+from ipplatform.offers.models import Offer, offer_patent
+from ipplatform.organisations.models import Organisation
+from ipplatform.outcomes.enums import DealStatus, DealType
+from ipplatform.outcomes.models import Conversion, Deal
+from ipplatform.outcomes.schemas import ConversionCreate, DealCreate, DealRecord
+from ipplatform.patents.models import Patent
+
+
+def get(db: Session, deal_id: int) -> Deal:
+    deal = db.get(Deal, deal_id)
+    if deal is None:
+        raise NotFound("deal", "交易记录", deal_id)
+    return deal
+
+
+def _org(db: Session, org_id: int | None, field: str) -> Organisation | None:
+    if org_id is None:
+        return None
+    org = db.get(Organisation, org_id)
+    if org is None:
+        raise FieldError(f"organisation {org_id} does not exist", f"机构 {org_id} 不存在", field=field)
+    return org
+
+
+def _patents(db: Session, ids: list[int], holder_id: int) -> list[Patent]:
+    patents = list(db.scalars(select(Patent).where(Patent.id.in_(ids))))
+    missing = sorted(set(ids) - {p.id for p in patents})
+    if missing:
+        raise FieldError(f"patents {missing} do not exist", f"专利 {missing} 不存在", field="patent_ids")
+    foreign = [p.application_number for p in patents if p.owner_org_id != holder_id]
+    if foreign:
+        raise FieldError(f"patents {foreign} are not held by the granting organisation",
+                         f"专利 {foreign} 不属于出让/许可/出质方", field="patent_ids")
+    return patents
+
+
+def create(db: Session, data: DealCreate, *, from_org_id: int, user_id: int | None, synthetic: bool = False) -> Deal:
+    _org(db, from_org_id, "from_org_id")
+    _org(db, data.to_org_id, "to_org_id")
+    _org(db, data.lender_org_id, "lender_org_id")
+    if data.to_org_id == from_org_id:
+        raise FieldError("a deal needs two different organisations", "交易双方不能是同一机构", field="to_org_id")
+    if data.match_id is not None and db.scalar(select(Deal.id).where(Deal.match_id == data.match_id)):
+        raise Conflict("this match already has a deal", "该匹配已生成交易记录", field="match_id")
+    deal = Deal(**data.model_dump(exclude={"patent_ids", "from_org_id"}), from_org_id=from_org_id,
+                patents=_patents(db, data.patent_ids, from_org_id), created_by_id=user_id, synthetic=synthetic,
+                status=DealStatus.DRAFT)
+    db.add(deal)
+    db.flush()
+    return deal
+
+
+def record(db: Session, deal: Deal, data: DealRecord, user_id: int | None) -> Deal:
+    """Register the deal as concluded: closes its match, and a transfer moves ownership and closes the
+    offers of the patents."""
+    if deal.status == DealStatus.RECORDED:
+        raise Conflict("the deal is already recorded", "该交易已登记", code="recorded")
+    for key, value in data.model_dump(exclude_unset=True).items():
+        setattr(deal, key, value)
+    if deal.recordal_date and deal.contract_date and deal.recordal_date < deal.contract_date:
+        raise FieldError("recordal is before the contract", "备案/登记日期早于合同日期", field="recordal_date")
+    deal.status = DealStatus.RECORDED
+    if deal.match_id is not None:
+        from ipplatform.matching.enums import MatchStatus
+        from ipplatform.matching.models import Match
+        from ipplatform.matching.service import change_status
+
+        match = db.get(Match, deal.match_id)
+        if match is not None and match.status != MatchStatus.AGREED:
+            change_status(db, match, MatchStatus.AGREED, user_id, create_deal=False)
+    if deal.type == DealType.TRANSFER and deal.to_org_id is not None:
+        ids = [p.id for p in deal.patents]
+        for p in deal.patents:
+            p.owner_org_id = deal.to_org_id
+        offers = db.scalars(select(Offer).join(offer_patent).where(offer_patent.c.patent_id.in_(ids),
+                                                                   Offer.status == ListingStatus.PUBLISHED)).unique()
+        for offer in offers:
+            offer.status = ListingStatus.CLOSED
+    db.flush()
+    return deal
+
+
+def draft_from_match(db: Session, match, user_id: int | None) -> Deal | None:
+    """Agreeing a match creates the draft deal the parties then complete and record."""
+    if db.scalar(select(Deal.id).where(Deal.match_id == match.id)):
+        return None
+    offer, demand = match.offer, match.demand
+    common = [m for m in offer.modes if m in (demand.modes or [])] or list(offer.modes) or ["transfer"]
+    deal = Deal(type=DealType(common[0]), status=DealStatus.DRAFT, from_org_id=offer.owner_org_id,
+                to_org_id=demand.org_id, amount=offer.asking_price, match_id=match.id, patents=list(offer.patents),
+                created_by_id=user_id, contract_date=utcnow().date())
+    db.add(deal)
+    db.flush()
+    return deal
+
+
+def create_conversion(db: Session, data: ConversionCreate, org_id: int) -> Conversion:
+    _org(db, org_id, "org_id")
+    patents = list(db.scalars(select(Patent).where(Patent.id.in_(data.patent_ids))))
+    missing = sorted(set(data.patent_ids) - {p.id for p in patents})
+    if missing:
+        raise FieldError(f"patents {missing} do not exist", f"专利 {missing} 不存在", field="patent_ids")
+    conversion = Conversion(**data.model_dump(exclude={"patent_ids", "org_id"}), org_id=org_id, patents=patents)
+    db.add(conversion)
+    db.flush()
+    return conversion
