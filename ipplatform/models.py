@@ -4,6 +4,7 @@ from ipplatform.audit import listener as _audit_listener  # noqa: F401  (registe
 from ipplatform.audit.models import AuditRecord
 from ipplatform.auth.models import User
 from ipplatform.database import Base
+from ipplatform.credit.models import CreditFlag, DishonestEntity
 from ipplatform.demands.models import Demand
 from ipplatform.matching.models import Match, MatchFeedback
 from ipplatform.offers.models import Offer, offer_patent
@@ -14,5 +15,5 @@ from ipplatform.search import outbox as _search_outbox  # noqa: F401  (registers
 from ipplatform.search.embeddings import EmbeddingCache
 from ipplatform.search.outbox import OutboxEntry
 
-__all__ = ["AuditRecord", "Base", "Conversion", "Deal", "Demand", "EmbeddingCache", "Match", "MatchFeedback", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
+__all__ = ["AuditRecord", "Base", "Conversion", "CreditFlag", "DishonestEntity", "Deal", "Demand", "EmbeddingCache", "Match", "MatchFeedback", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
            "offer_patent"]

@@ -12,7 +12,8 @@ from ipplatform.database import Base, make_engine
 from tests.conftest import throwaway_database
 
 EXPECTED_TABLES = {"organisation", "user_account", "patent", "offer", "offer_patent", "demand", "audit_record",
-                   "search_outbox", "embedding_cache", "match", "match_feedback"}
+                   "search_outbox", "embedding_cache", "match", "match_feedback", "deal", "deal_patent",
+                   "conversion", "conversion_patent", "dishonest_entity", "credit_flag"}
 
 
 @pytest.fixture

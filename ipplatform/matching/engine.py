@@ -78,6 +78,9 @@ class Matcher:
         kw_scores = dict(kw)
         offers = {o.id: o for o in db.scalars(select(Offer).where(Offer.id.in_(list(fused)))
                                               .options(selectinload(Offer.patents))).unique()}
+        from ipplatform.credit.rules import flagged_org_ids
+
+        flagged = flagged_org_ids(db)
         sem_scores = dict(sem)
         floor = min(sem_scores.values()) if sem_scores else 0.0
         out = []
@@ -89,6 +92,7 @@ class Matcher:
                 county=o.owner.county_code, modes=list(o.modes),
                 price=float(o.asking_price) if o.asking_price is not None else None,
                 published_at=o.published_at.timestamp() if o.published_at else None, verified=o.owner.verified,
+                flagged=o.owner_org_id in flagged,
                 org_id=o.owner_org_id, kw_score=kw_scores.get(i, 0.0), fused=fused[i]))
         return out
 
@@ -118,6 +122,7 @@ class Matcher:
             "modes": modes_shared,
             "price": f"报价 {price_text}，预算 {budget_text}",
             "contributions": self.ranker.contributions(r.features),
+            "credit_warning": c.flagged,
             "strong": self.ranker.strong(r.features),
             "confidence": round(self.ranker.confidence(r.features), 4),
         }

@@ -14,7 +14,7 @@
 - mode_fit: the offer allows a transaction mode the demand wants (0.5 when the demand names none)
 - price_fit: asking price within budget 1; negotiable or unknown 0.5; over budget decays to 0
 - freshness: exp(−age / 180 days)
-- credit: verified organisation 1, unverified 0.5 (credit flags lower it in a later issue)
+- credit: verified organisation 1, unverified 0.5, open credit flags or dishonest-list entry 0
 - preference: the demanding organisation's feedback on offers of the same IPC subclass (−1 … 1)
 """
 
@@ -62,6 +62,7 @@ class Candidate:
     price: float | None = None
     published_at: float | None = None
     verified: bool = True
+    flagged: bool = False  # open credit flags or on the dishonest list
     org_id: int | None = None
     kw_score: float = 0.0
     fused: float = 0.0
@@ -170,7 +171,7 @@ def compute(ctx: DemandCtx, cands: list[Candidate], affinity: Affinity | None = 
             "mode_fit": mode_fit(ctx.modes, c.modes),
             "price_fit": price_fit(c.price, ctx.budget_min, ctx.budget_max),
             "freshness": freshness(c.published_at, now),
-            "credit": 1.0 if c.verified else 0.5,
+            "credit": 0.0 if c.flagged else 1.0 if c.verified else 0.5,
             "preference": max(prefs, key=abs) if prefs else 0.0,
         })
     return out

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ipplatform.common.errors import AppError, translate_errors
 from ipplatform.common.validators import InvalidValue, normalize_application_number, normalize_credit_code
+from ipplatform.credit.rules import evaluate
 from ipplatform.organisations.models import Organisation
 from ipplatform.outcomes import service
 from ipplatform.outcomes.enums import DealStatus, DealType
@@ -129,5 +130,6 @@ def import_deals(db: Session, content: bytes, filename: str, user_id: int | None
                 raise ImportRejected([{"row": row_no, "errors": [{"field": exc.field or "", "message_zh": exc.message_zh}]}])
             if data.recordal_number:
                 deal.status = DealStatus.RECORDED
+                evaluate(db, deal)
             ids.append(deal.id)
     return ImportResult(len(ids), ids)

@@ -87,6 +87,9 @@ def record(db: Session, deal: Deal, data: DealRecord, user_id: int | None) -> De
         for offer in offers:
             offer.status = ListingStatus.CLOSED
     db.flush()
+    from ipplatform.credit.rules import evaluate
+
+    evaluate(db, deal)
     return deal
 
 

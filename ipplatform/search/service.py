@@ -178,6 +178,9 @@ class SearchService:
         if doc_type == DocType.OFFER:
             stmt = stmt.options(selectinload(model.patents))
         rows = {r.id: r for r in db.scalars(stmt).unique()}
+        from ipplatform.credit.rules import flagged_org_ids
+
+        flagged = flagged_org_ids(db)
         hits = []
         for doc_id, score in page:
             row = rows.get(doc_id)
@@ -196,7 +199,8 @@ class SearchService:
                 snippet_html=textmod.highlight(body, tokens), organisation=org.name,
                 region=region.full_name if region else None, modes=list(row.modes),
                 modes_zh=[TransactionMode(m).zh for m in row.modes], status=row.status.value, price=price,
-                published_at=row.published_at, ipc=ipc, url=f"/{doc_type.value}s/{row.id}"))
+                published_at=row.published_at, ipc=ipc, url=f"/{doc_type.value}s/{row.id}",
+                credit_warning=org.id in flagged))
         return hits
 
     def suggest(self, doc_type: DocType, prefix: str, size: int = 10) -> list[str]:
