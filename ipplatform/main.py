@@ -31,6 +31,7 @@ from ipplatform.matching.engine import Matcher
 from ipplatform.matching.router import router as matching_router
 from ipplatform.outcomes.router import router as outcomes_router
 from ipplatform.credit.router import router as credit_router
+from ipplatform.stats.router import router as stats_router
 from ipplatform.matching.schedule import NightlyMatching, match_after_index
 from ipplatform.search.service import SearchService
 
@@ -73,7 +74,7 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
     app.state.matcher = matcher
     install_handlers(app)
     for router in (auth_router, organisations_router, patents_router, offers_router, demands_router, audit_router,
-                   search_router, matching_router, outcomes_router, credit_router):
+                   search_router, matching_router, outcomes_router, credit_router, stats_router):
         app.include_router(router, prefix="/api")
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -226,8 +226,11 @@ def seed(db: Session, *, patents: int = 600, rng_seed: int = 20261127) -> dict[s
         ), org_id=org.id, user_id=None, synthetic=True)
         demand.published_at = utcnow() - timedelta(days=rng.randrange(0, 60))
     db.flush()
+    from ipplatform.outcomes.demo import seed_outcomes
+
+    outcomes = seed_outcomes(db, rng)
     return {"organisations": len(orgs), "users": len(users), "patents": len(used), "offers": n_offers,
-            "demands": len(DEMANDS)}
+            "demands": len(DEMANDS), **outcomes}
 
 
 def _offer_for(db: Session, rng: random.Random, owner: Organisation, patents: list, users: dict) -> None:

@@ -345,3 +345,41 @@ def search_page(request: Request, db: DbSession, user: OptionalUser):
 
     return render(request, "search.html", user, result=result, error=error, params=params, kind=kind,
                   link=link, toggle=toggle, facet_titles=FACET_TITLES, facet_param=FACET_PARAM)
+
+
+# ---- statistics dashboard (office staff) ---------------------------------------------------------------
+
+@router.get("/stats", response_class=HTMLResponse)
+def stats_page(request: Request, db: DbSession, user: OptionalUser):
+    import json
+    from urllib.parse import urlencode
+
+    from ipplatform.stats import indicators as ind
+    from ipplatform.stats.router import filters as stats_filters
+    from ipplatform.stats.summary import summary
+
+    if user is None:
+        return login_redirect(request)
+    if not policy.reads_everything(user):
+        return render(request, "not_found.html", user, 403, message="统计数据仅对知识产权局工作人员开放")
+    q = {k: v for k, v in request.query_params.items() if v}
+    error = None
+    try:
+        from datetime import date as _date
+
+        f = stats_filters(start=_date.fromisoformat(q["start"]) if "start" in q else None,
+                          end=_date.fromisoformat(q["end"]) if "end" in q else None,
+                          county=q.get("county"), industry_section=q.get("industry_section"))
+    except (ValueError, AppError) as exc:
+        error = getattr(exc, "message_zh", "日期格式应为 YYYY-MM-DD")
+        f = ind.Filters()
+    data = summary(db, f)
+    return render(request, "stats.html", user, data=data, data_json=json.dumps(data, ensure_ascii=False), q=q,
+                  query=urlencode(q), error=error, catalogue=ind.CATALOGUE)
+
+
+@router.get("/stats/indicators", response_class=HTMLResponse)
+def indicator_docs(request: Request, user: OptionalUser):
+    from ipplatform.stats import indicators as ind
+
+    return render(request, "indicators.html", user, catalogue=ind.CATALOGUE)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from ipplatform.auth import policy
+from ipplatform.common.errors import FieldError, Forbidden
+from ipplatform.dependencies import CurrentUser, DbSession
+from ipplatform.stats import indicators as ind
+from ipplatform.stats import report
+from ipplatform.stats.summary import label, summary
+
+router = APIRouter(prefix="/stats", tags=["statistics"])
+
+
+def filters(start: date | None = None, end: date | None = None,
+            county: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+            industry_section: Annotated[str | None, Query(pattern=r"^[A-T]$")] = None,
+            org_kind: str | None = None) -> ind.Filters:
+    if start and end and start > end:
+        raise FieldError("end is before start", "统计期间的结束日期早于开始日期", field="end")
+    return ind.Filters(start=start, end=end, county=county, industry_section=industry_section, org_kind=org_kind)
+
+
+StatsFilters = Annotated[ind.Filters, Depends(filters)]
+
+
+def staff(user: CurrentUser):
+    if not policy.reads_everything(user):
+        raise Forbidden("Statistics are for office staff", "统计数据仅对知识产权局工作人员开放")
+    return user
+
+
+Staff = Annotated[object, Depends(staff)]
+
+
+@router.get("/indicators")
+def catalogue():
+    return [i.__dict__ for i in ind.CATALOGUE]
+
+
+@router.get("/summary")
+def get_summary(f: StatsFilters, _: Staff, db: DbSession):
+    return summary(db, f)
+
+
+@router.get("/breakdown/{indicator_id}")
+def get_breakdown(indicator_id: str, f: StatsFilters, _: Staff, db: DbSession,
+                  by: Literal["county", "industry", "org_kind", "type", "month"] = "county", format: str = "json"):
+    if indicator_id not in ind.BY_ID:
+        raise FieldError(f"unknown indicator {indicator_id}", f"未知指标 {indicator_id}", field="indicator_id")
+    try:
+        data = ind.breakdown(db, indicator_id, f, by)
+    except KeyError:
+        raise FieldError(f"{indicator_id} cannot be broken down by {by}", "该指标不支持此维度", field="by") from None
+    if format == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["代码", "名称", ind.BY_ID[indicator_id].name_zh])
+        for k, v in data.items():
+            writer.writerow([k, label(by, k), v])
+        return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{indicator_id}-{by}.csv"'})
+    return [{"key": k, "label": label(by, k), "value": v} for k, v in data.items()]
+
+
+@router.get("/report.xlsx")
+def get_report(f: StatsFilters, _: Staff, db: DbSession):
+    return Response(report.build(db, f),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="ip-operations-report.xlsx"'})

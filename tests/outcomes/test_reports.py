@@ -1,0 +1,97 @@
+"""The statistics API, CSV downloads, the Excel report read back with openpyxl, and the dashboard in a
+real browser (with a screenshot)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from ipplatform.auth.enums import Role
+from ipplatform.organisations.enums import OrgKind
+from ipplatform.stats import indicators as ind
+from ipplatform.stats.report import SHEETS
+from tests import factories as f
+from tests.test_browser import page, serve  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def office(db):
+    from ipplatform.outcomes.demo import seed_outcomes
+
+    with db.begin():
+        orgs = [f.org(db, OrgKind.UNIVERSITY, county_code="411502", industry_code="8341"),
+                f.org(db, OrgKind.ENTERPRISE, county_code="411524", industry_code="1530"),
+                f.org(db, OrgKind.ENTERPRISE, county_code="411526", industry_code="3841"),
+                f.org(db, OrgKind.FINANCIAL, county_code="411502")]
+        for o in orgs[:3]:
+            for _ in range(6):
+                f.patent(db, o)
+        seed_outcomes(db, random.Random(3), n_deals=60)
+        staff = f.user(db, f.org(db, OrgKind.IP_OFFICE), Role.OFFICE_STAFF, username="staff")
+        member = f.user(db, orgs[1], Role.ENTERPRISE_MEMBER)
+    return f.auth(staff), f.auth(member)
+
+
+def test_summary_and_breakdowns_api(client, db, office):
+    staff, member = office
+    assert client.get("/api/stats/summary", headers=member).status_code == 403
+    end = date.today()
+    params = {"start": str(end - timedelta(days=364)), "end": str(end)}
+    body = client.get("/api/stats/summary", headers=staff, params=params).json()
+    values = {r["id"]: r for r in body["indicators"]}
+    flt = ind.Filters(start=end - timedelta(days=364), end=end)
+    assert values["deals_count"]["value"] == ind.compute(db, "deals_count", flt) > 0
+    assert values["deals_count"]["previous"] == ind.compute(db, "deals_count", ind.Filters(
+        start=end - timedelta(days=729), end=end - timedelta(days=365)))
+    assert [s["stage"] for s in body["funnel"]] == ["发布供给", "生成匹配", "已对接", "达成意向", "登记交易"]
+    county = client.get("/api/stats/breakdown/deals_count", headers=staff, params={**params, "by": "county"}).json()
+    assert sum(r["value"] for r in county) == values["deals_count"]["value"]
+    assert {r["label"] for r in county} <= {"浉河区", "商城县", "潢川县"}
+    raw = client.get("/api/stats/breakdown/deals_amount", headers=staff,
+                     params={**params, "by": "type", "format": "csv"})
+    assert raw.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(raw.text.lstrip("\ufeff"))))
+    assert rows[0] == ["代码", "名称", "交易金额"] and len(rows) > 1
+    bad = client.get("/api/stats/summary", headers=staff, params={"start": "2025-05-01", "end": "2025-01-01"})
+    assert bad.status_code == 422 and "早于" in bad.json()["message_zh"]
+    assert client.get("/api/stats/breakdown/nope", headers=staff).status_code == 422
+
+
+def test_excel_report_reads_back(client, db, office):
+    staff, _ = office
+    resp = client.get("/api/stats/report.xlsx", headers=staff)
+    assert resp.status_code == 200
+    wb = load_workbook(io.BytesIO(resp.content))
+    assert wb.sheetnames == ["概览", *SHEETS.values(), "指标定义"]
+    overview = wb["概览"]
+    assert [c.value for c in overview[1]][:3] == ["指标编号", "指标名称", "单位"]
+    by_id = {row[0].value: row[3].value for row in overview.iter_rows(min_row=2) if row[0].value in ind.BY_ID}
+    assert by_id["deals_count"] == ind.compute(db, "deals_count")
+    counties = wb["按县区"]
+    total = [row for row in counties.iter_rows(values_only=True) if row[0] == "合计"][0]
+    assert total[2] == ind.compute(db, "deals_count")
+    defs = wb["指标定义"]
+    assert defs.max_row == len(ind.CATALOGUE) + 1
+
+
+def test_dashboard_in_browser(db, office, app, page, tmp_path):  # noqa: F811
+    with serve(app) as base:
+        page.goto(base + "/login")
+        page.get_by_label("用户名").fill("staff")
+        page.get_by_label("密码").fill(f.PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.goto(base + "/stats")
+        page.wait_for_function("document.querySelectorAll('.chart[data-rendered=\"1\"] canvas').length >= 7")
+        value = page.locator('[data-indicator="deals_count"]').inner_text()
+        assert float(value.split()[0]) == ind.compute(db, "deals_count")
+        page.locator("[data-testid=chart-county]").scroll_into_view_if_needed()
+        shot = tmp_path / "dashboard.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 50_000  # charts drawn, not an empty page
+        page.goto(base + "/stats/indicators")
+        assert page.get_by_test_id("catalogue").locator("tr").count() == len(ind.CATALOGUE) + 1
