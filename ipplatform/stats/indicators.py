@@ -70,6 +70,13 @@ CATALOGUE = [
               "univ_transfer_licence / count(recorded transfer/licence deals) × 100"),
     Indicator("conversion_rate_listed", "上架专利产业化率", "%", "曾在平台发布供给的专利中，已登记产业化（产品或产线）的比例（截至期末）。",
               "count(distinct listed patent with conversion) / count(distinct listed patent) × 100"),
+    Indicator("conversion_rate_university", "高校院所专利产业化率", "%",
+              "高校、科研院所作为出让方或许可方交易的专利中，已登记产业化的比例（截至期末）。",
+              "count(distinct university-deal patent with conversion) / count(distinct university-deal patent) × 100"),
+    Indicator("response_hours", "权利人响应时长（中位数）", "小时", "期间内被联系的匹配，从推荐到联系所用时间的中位数。",
+              "median(contacted_at − suggested_at) over matches contacted in period"),
+    Indicator("flagged_deals", "信用预警交易数", "笔", "期间内被信用规则标记且尚未核销的已登记交易笔数。",
+              "count(distinct recorded deal with an open credit flag)"),
 ]
 BY_ID = {i.id: i for i in CATALOGUE}
 
@@ -141,6 +148,11 @@ def statement(indicator_id: str, f: Filters) -> Select:
     if indicator_id == "univ_transfer_licence":
         return _deals(f, *TRANSFER_OR_LICENCE).where(Organisation.kind.in_(UNIVERSITY_KINDS)).with_only_columns(
             func.count(Deal.id))
+    if indicator_id == "flagged_deals":
+        from ipplatform.credit.models import CreditFlag
+
+        flagged = select(CreditFlag.deal_id).where(CreditFlag.status == "open")
+        return _deals(f).where(Deal.id.in_(flagged)).with_only_columns(func.count(Deal.id))
     raise KeyError(indicator_id)
 
 
@@ -167,6 +179,27 @@ def compute(db: Session, indicator_id: str, f: Filters = Filters()) -> float:
         n_conv = db.scalar(select(func.count()).select_from(
             listed.where(offer_patent.c.patent_id.in_(converted)).subquery()))
         return round(100 * n_conv / n_listed, 2) if n_listed else 0.0
+    if indicator_id == "conversion_rate_university":
+        dealt = (_deals(f, *TRANSFER_OR_LICENCE).where(Organisation.kind.in_(UNIVERSITY_KINDS))
+                 .join(deal_patent, deal_patent.c.deal_id == Deal.id)
+                 .with_only_columns(distinct(deal_patent.c.patent_id)))
+        converted = select(distinct(conversion_patent.c.patent_id)).join(
+            Conversion, Conversion.id == conversion_patent.c.conversion_id)
+        if f.end:
+            converted = converted.where(Conversion.start_date <= f.end)
+        n_dealt = db.scalar(select(func.count()).select_from(dealt.subquery()))
+        n_conv = db.scalar(select(func.count()).select_from(
+            dealt.where(deal_patent.c.patent_id.in_(converted)).subquery()))
+        return round(100 * n_conv / n_dealt, 2) if n_dealt else 0.0
+    if indicator_id == "response_hours":
+        stmt = (select(Match.suggested_at, Match.contacted_at).join(Demand, Demand.id == Match.demand_id)
+                .join(Organisation, Organisation.id == Demand.org_id).where(Match.contacted_at.is_not(None)))
+        stmt = _org_filters(_period(stmt, Match.contacted_at, f), f, Organisation)
+        hours = sorted((c - s).total_seconds() / 3600 for s, c in db.execute(stmt))
+        if not hours:
+            return 0.0
+        mid = len(hours) // 2
+        return round(hours[mid] if len(hours) % 2 else (hours[mid - 1] + hours[mid]) / 2, 2)
     return round(_number(db.scalar(statement(indicator_id, f))), 2)
 
 
@@ -177,6 +210,17 @@ DIMENSIONS = {"county": Organisation.county_code, "org_kind": Organisation.kind,
 def breakdown(db: Session, indicator_id: str, f: Filters, by: str) -> dict[str, float]:
     """Value per county / org_kind / industry division / deal type / month (count and sum indicators)."""
     stmt = statement(indicator_id, f)
+    if by == "ipc_section":
+        if not indicator_id.startswith(("deals", "pledge", "univ", "flagged")):
+            raise KeyError(f"{indicator_id} has no IPC breakdown")
+        from ipplatform.patents.models import Patent
+
+        first = (select(deal_patent.c.deal_id, func.min(deal_patent.c.patent_id).label("pid"))
+                 .group_by(deal_patent.c.deal_id).subquery())
+        key = func.substr(Patent.ipc_main, 1, 1)
+        stmt = stmt.join(first, first.c.deal_id == Deal.id).join(Patent, Patent.id == first.c.pid)
+        rows = db.execute(stmt.add_columns(key).group_by(key))
+        return dict(sorted((str(k or "未知"), round(_number(v), 2)) for v, k in rows))
     if by == "type":
         if not indicator_id.startswith(("deals", "pledge", "univ")):
             raise KeyError(f"{indicator_id} has no deal type")

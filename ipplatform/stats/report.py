@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ipplatform.stats import indicators as ind
 from ipplatform.stats.summary import summary
 
-SHEETS = {"county": "按县区", "industry": "按行业", "type": "按交易类型", "trend": "月度趋势", "pledge_county": "质押融资"}
+SHEETS = {"county": "按县区", "industry": "按行业", "type": "按交易类型", "trend": "月度趋势", "pledge_county": "质押融资", "ipc": "按技术领域"}
 
 
 def _header(ws, names: list[str]) -> None:

@@ -51,7 +51,7 @@ def get_summary(f: StatsFilters, _: Staff, db: DbSession):
 
 @router.get("/breakdown/{indicator_id}")
 def get_breakdown(indicator_id: str, f: StatsFilters, _: Staff, db: DbSession,
-                  by: Literal["county", "industry", "org_kind", "type", "month"] = "county", format: str = "json"):
+                  by: Literal["county", "industry", "org_kind", "type", "month", "ipc_section"] = "county", format: str = "json"):
     if indicator_id not in ind.BY_ID:
         raise FieldError(f"unknown indicator {indicator_id}", f"未知指标 {indicator_id}", field="indicator_id")
     try:

@@ -18,6 +18,7 @@ BREAKDOWNS = {  # chart id: (indicator, dimension, Chinese title)
     "industry": ("deals_count", "industry", "各行业（国民经济行业大类）交易笔数"),
     "type": ("deals_count", "type", "交易类型构成"),
     "pledge_county": ("pledge_amount", "county", "各县区质押融资金额（万元）"),
+    "ipc": ("deals_count", "ipc_section", "交易专利技术领域（IPC 部，按主分类号）"),
 }
 
 

@@ -52,7 +52,7 @@ def facts(db):
             at = base + timedelta(days=rng.randrange(400))
             stage = rng.choice([0, 1, 2, 3])
             m = Match(demand_id=demand.id, offer_id=offer.id, score=1.0, rank=1, status=MatchStatus.SUGGESTED,
-                      suggested_at=at, contacted_at=at + timedelta(days=3) if stage >= 1 else None,
+                      suggested_at=at, contacted_at=at + timedelta(hours=rng.randrange(2, 200)) if stage >= 1 else None,
                       agreed_at=at + timedelta(days=9) if stage >= 3 else None)
             db.add(m)
             rows["matches"].append({"org": demand.organisation, "suggested": at, "contacted": m.contacted_at,
@@ -74,6 +74,16 @@ def facts(db):
             rows["deals"].append({"org": holder, "type": deal_type, "status": deal.status, "date": deal.contract_date,
                                   "amount": deal.amount or deal.loan_amount or deal.valuation or Decimal(0),
                                   "loan": deal.loan_amount or Decimal(0), "patents": [p.id for p in deal.patents]})
+        from ipplatform.credit.models import CreditFlag
+
+        db.flush()
+        deal_rows = db.query(Deal).order_by(Deal.id).all()
+        for i, (d, row) in enumerate(zip(deal_rows, rows["deals"])):
+            row["flagged"] = i % 7 == 0 and d.status == DealStatus.RECORDED
+            if i % 7 == 0:
+                db.add(CreditFlag(deal_id=d.id, rule="test", message_zh="测试", evidence={}))
+            if i % 11 == 0:  # a reviewed flag does not count
+                db.add(CreditFlag(deal_id=d.id, rule="test", message_zh="测试", evidence={}, status="cleared"))
         for i in range(6):
             offer = offers[i * 4]
             db.add(Conversion(org_id=offer.owner_org_id, product=f"产品{i}", start_date=date(2025, 6, 1) + timedelta(days=30 * i),
@@ -123,6 +133,19 @@ def expected(rows, indicator: str, flt: ind.Filters) -> float:
         return len(univ)
     if indicator == "univ_share":
         return round(100 * len(univ) / len(tl), 2) if tl else 0.0
+    if indicator == "flagged_deals":
+        return len([d for d in deals if d.get("flagged")])
+    if indicator == "response_hours":
+        hours = sorted((m["contacted"] - m["suggested"]).total_seconds() / 3600 for m in rows["matches"]
+                       if in_period(m["contacted"]) and org_ok(m["org"]))
+        if not hours:
+            return 0.0
+        mid = len(hours) // 2
+        return round(hours[mid] if len(hours) % 2 else (hours[mid - 1] + hours[mid]) / 2, 2)
+    if indicator == "conversion_rate_university":
+        converted = {p for c in rows["conversions"] if not flt.end or c["start"] <= flt.end for p in c["patents"]}
+        dealt = {p for d in univ for p in d["patents"]}
+        return round(100 * len(dealt & converted) / len(dealt), 2) if dealt else 0.0
     if indicator == "conversion_rate_listed":
         listed = {p for o in rows["offers"] if org_ok(o["org"]) for p in o["patents"]}
         converted = {p for c in rows["conversions"] if not flt.end or c["start"] <= flt.end for p in c["patents"]}
@@ -159,6 +182,8 @@ def test_breakdowns_add_up_and_match(db, facts):
     assert by_type == {k: float(v) for k, v in sorted(want.items())}
     by_county = ind.breakdown(db, "deals_amount", flt, "county")
     assert sum(by_county.values()) == pytest.approx(ind.compute(db, "deals_amount", flt), abs=0.05)
+    by_ipc = ind.breakdown(db, "deals_count", flt, "ipc_section")
+    assert sum(by_ipc.values()) == ind.compute(db, "deals_count", flt)
     by_month = ind.breakdown(db, "deals_count", flt, "month")
     assert sum(by_month.values()) == ind.compute(db, "deals_count", flt)
     assert all(len(k) == 7 and k[4] == "-" for k in by_month)
