@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ipplatform.database import Base, TimestampMixin, utcnow
@@ -27,6 +27,7 @@ class CreditFlag(Base):
     """A rule's finding on a deal, with the evidence a reviewer needs."""
 
     __tablename__ = "credit_flag"
+    __table_args__ = (Index("ix_credit_flag_status_deal", "status", "deal_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)

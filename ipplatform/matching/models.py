@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ipplatform.database import Base, TimestampMixin, str_enum, utcnow
@@ -15,7 +15,8 @@ class Match(TimestampMixin, Base):
     """A demand–offer pair the matcher (or a person) proposed, with its evidence and lifecycle."""
 
     __tablename__ = "match"
-    __table_args__ = (UniqueConstraint("demand_id", "offer_id"),)
+    __table_args__ = (UniqueConstraint("demand_id", "offer_id"), Index("ix_match_contacted", "contacted_at"),
+                      Index("ix_match_agreed", "agreed_at"), Index("ix_match_suggested", "suggested_at"))
     __audited__ = True
     __audit_exclude__ = {"features", "explanation", "score", "rank", "strong"}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ipplatform.common.enums import ListingStatus
@@ -24,6 +24,7 @@ class Offer(TimestampMixin, Base):
     """A patent offer (供给): one or more patents and the transaction modes the owner accepts."""
 
     __tablename__ = "offer"
+    __table_args__ = (Index("ix_offer_published", "published_at"),)
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)

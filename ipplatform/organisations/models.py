@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ipplatform.database import Base, TimestampMixin, str_enum
@@ -9,6 +9,7 @@ from ipplatform.organisations.enums import OrgKind
 
 class Organisation(TimestampMixin, Base):
     __tablename__ = "organisation"
+    __table_args__ = (Index("ix_organisation_kind_county", "kind", "county_code"),)
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)

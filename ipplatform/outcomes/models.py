@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, Numeric, String, Table
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, Numeric, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ipplatform.database import Base, TimestampMixin, str_enum
@@ -15,6 +15,7 @@ deal_patent = Table(
     "deal_patent", Base.metadata,
     Column("deal_id", Integer, ForeignKey("deal.id", ondelete="CASCADE"), primary_key=True),
     Column("patent_id", Integer, ForeignKey("patent.id", ondelete="RESTRICT"), primary_key=True),
+    Index("ix_deal_patent_patent", "patent_id"),
 )
 conversion_patent = Table(
     "conversion_patent", Base.metadata,
@@ -27,6 +28,7 @@ class Deal(TimestampMixin, Base):
     """A transaction on patents: who to whom, what kind, how much, when, and whether CNIPA recorded it."""
 
     __tablename__ = "deal"
+    __table_args__ = (Index("ix_deal_status_contract", "status", "contract_date"),)
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
