@@ -81,7 +81,7 @@ def load(url: str, n_deals: int, rng: random.Random) -> None:
         for i in range(1, 300_001):
             at = now - timedelta(days=rng.randrange(1825))
             stage = rng.random()
-            yield (i, 1 + i % 20_000, 1 + (i * 7) % 200_000, 1.0, 1, False, "{}", "{}", "automatic", "suggested", at,
+            yield (i, 1 + i % 20_000, 1 + (i * 7) % 199_999, 1.0, 1, False, "{}", "{}", "automatic", "suggested", at,
                    at + timedelta(hours=rng.randrange(1, 300)) if stage < 0.4 else None,
                    at + timedelta(days=rng.randrange(5, 60)) if stage < 0.08 else None, at, False, now, now)
 
