@@ -66,6 +66,8 @@ def summary(db: Session, f: ind.Filters) -> dict:
         data = ind.breakdown(db, indicator, f, dim)
         charts[chart] = {"title": title, "indicator": indicator, "by": dim,
                          "rows": [{"key": k, "label": label(dim, k), "value": v} for k, v in data.items()]}
+    value = {r["id"]: r["value"] for r in rows}
+    funnel = [{"stage": stage, "value": value[i]} for stage, i in ind.FUNNEL]  # computed above already
     return {"filters": {k: (str(v) if isinstance(v, date) else v) for k, v in f.__dict__.items()},
-            "indicators": rows, "funnel": [{"stage": s, "value": v} for s, v in ind.funnel(db, f)],
+            "indicators": rows, "funnel": funnel,
             "charts": charts}
