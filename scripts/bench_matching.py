@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import ipplatform  # noqa: E402,F401
 import numpy as np  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 import bench_search as bs  # noqa: E402
 from ipplatform.demands.models import Demand  # noqa: E402
@@ -50,7 +51,7 @@ def add_demands(factory, patents, n: int, rng: random.Random) -> list[int]:
                  "status": "published", "published_at": now, "synthetic": True, "version": 1, "created_at": now,
                  "updated_at": now} for t in texts[:n]]
         db.connection().execute(Demand.__table__.insert(), rows)
-        return list(db.scalars(__import__("sqlalchemy").select(Demand.id)))
+        return list(db.scalars(select(Demand.id)))
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from ipplatform.demands import router as demands_api
 from ipplatform.demands import service as demands_service
 from ipplatform.demands.schemas import DemandCreate
 from ipplatform.dependencies import COOKIE_NAME, DbSession, OptionalUser
+from ipplatform.matching import service as matching_service
 from ipplatform.offers import router as offers_api
 from ipplatform.offers import service as offers_service
 from ipplatform.offers.enums import Maturity
@@ -167,11 +168,7 @@ def offer_detail(request: Request, db: DbSession, user: OptionalUser, offer_id: 
         return render(request, "not_found.html", user, 404)
     matches = []
     if user is not None and (policy.reads_everything(user) or user.org_id in (offer.owner_org_id, offer.publisher_org_id)):
-        from sqlalchemy import select as _select
-
-        from ipplatform.matching.models import Match
-
-        matches = db.scalars(_select(Match).where(Match.offer_id == offer.id).order_by(Match.score.desc())).unique().all()
+        matches = matching_service.for_offer(db, offer.id)
     return render(request, "offer_detail.html", user, offer=offer, can_edit=policy.can_edit_offer(user, offer),
                   matches=matches)
 
@@ -241,11 +238,7 @@ def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand_id
         return render(request, "not_found.html", user, 404)
     matches = []
     if user is not None and (policy.reads_everything(user) or user.org_id == demand.org_id):
-        from sqlalchemy import select as _select
-
-        from ipplatform.matching.models import Match
-
-        matches = db.scalars(_select(Match).where(Match.demand_id == demand.id).order_by(Match.rank)).unique().all()
+        matches = matching_service.for_demand(db, demand.id)
     return render(request, "demand_detail.html", user, demand=demand, matches=matches,
                   can_edit=demands_api.can_edit_demand(user, demand),
                   can_feedback=user is not None and user.org_id == demand.org_id)
@@ -253,7 +246,6 @@ def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand_id
 
 @router.post("/matches/{match_id}/feedback")
 async def match_feedback(request: Request, db: DbSession, user: OptionalUser, match_id: int):
-    from ipplatform.matching import service as matching_service
     from ipplatform.matching.schemas import FeedbackCreate
 
     if user is None:

@@ -8,7 +8,7 @@ from pydantic import Field, computed_field, model_validator
 from ipplatform import reference
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.listing_schemas import ContactFields, ListingLabels, ModeList, OrgBrief
-from ipplatform.common.schemas import AppSchema, InputSchema
+from ipplatform.common.schemas import InputSchema
 from ipplatform.common.validators import Amount, FutureDate, IndustryCode, IpcCode, RegionCode, cross_field_error
 
 

@@ -43,8 +43,7 @@ def demand_matches(demand_id: int, user: CurrentUser, db: DbSession):
     demand = demands_service.get(db, demand_id)
     if not (policy.reads_everything(user) or user.role == Role.EVENT_ORGANISER or user.org_id == demand.org_id):
         raise Forbidden("Only the demand's organisation and staff see its matches", "仅需求方和工作人员可查看匹配结果")
-    matches = db.scalars(select(Match).where(Match.demand_id == demand_id).order_by(Match.rank)).unique().all()
-    return _listing(list(matches), demand_id=demand_id)
+    return _listing(service.for_demand(db, demand_id), demand_id=demand_id)
 
 
 @router.post("/demands/{demand_id}/matches/run", response_model=MatchList, summary="re-run matching now")
@@ -62,8 +61,7 @@ def offer_matches(offer_id: int, user: CurrentUser, db: DbSession):
     if not (policy.reads_everything(user) or user.role == Role.EVENT_ORGANISER
             or user.org_id in (offer.owner_org_id, offer.publisher_org_id)):
         raise Forbidden("Only the offer's organisation and staff see its matches", "仅供给方和工作人员可查看匹配结果")
-    matches = db.scalars(select(Match).where(Match.offer_id == offer_id).order_by(Match.score.desc())).unique().all()
-    return _listing(list(matches), offer_id=offer_id)
+    return _listing(service.for_offer(db, offer_id), offer_id=offer_id)
 
 
 @router.get("/matches/inbox", response_model=list[MatchRead], summary="new matches for my organisation")

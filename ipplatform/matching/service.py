@@ -152,6 +152,14 @@ def match_offer(db: Session, matcher: Matcher, offer: Offer, top: int = TOP_MATC
     return rescored
 
 
+def for_demand(db: Session, demand_id: int) -> list[Match]:
+    return list(db.scalars(select(Match).where(Match.demand_id == demand_id).order_by(Match.rank)).unique())
+
+
+def for_offer(db: Session, offer_id: int) -> list[Match]:
+    return list(db.scalars(select(Match).where(Match.offer_id == offer_id).order_by(Match.score.desc())).unique())
+
+
 def get(db: Session, match_id: int) -> Match:
     match = db.get(Match, match_id)
     if match is None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import Field, computed_field, model_validator
+from pydantic import Field, model_validator
 
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.listing_schemas import ContactFields, ListingLabels, ModeList, OrgBrief

@@ -13,7 +13,7 @@ import argparse
 import sys
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 from tqdm import tqdm
 

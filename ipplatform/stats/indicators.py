@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
-from sqlalchemy import Select, case, distinct, func, select
+from sqlalchemy import Select, String, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from ipplatform.demands.models import Demand
@@ -228,7 +228,7 @@ def breakdown(db: Session, indicator_id: str, f: Filters, by: str) -> dict[str, 
             "offers_published": Offer.published_at, "demands_published": Demand.published_at}.get(indicator_id)
         if column is None:
             raise KeyError(f"{indicator_id} has no month breakdown")
-        key = func.substr(func.cast(column, __import__("sqlalchemy").String), 1, 7)
+        key = func.substr(func.cast(column, String), 1, 7)
     else:
         key = DIMENSIONS[by]
     rows = db.execute(stmt.add_columns(key).group_by(key))

@@ -3,11 +3,9 @@ versioned writes, retries when the engine is down, zero-downtime rebuilds."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ipplatform.search.backends.base import Browsed, Leg, Retrieved, sort_key
+from ipplatform.search.backends.base import Browsed, Leg, Retrieved
 from ipplatform.search.documents import FACET_FIELDS, KEYWORD_FIELDS, DocType
 from ipplatform.search.query import SearchFilters, SortOrder
 
