@@ -5,6 +5,7 @@ Run with ``uvicorn --factory ipplatform.main:create_app``.
 
 from __future__ import annotations
 
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -57,6 +58,8 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
         if run_indexer:
             indexer.start()
             nightly.start()
+            # Load the embedding model now, not on the first visitor's query (~6 s on 2 cores).
+            threading.Thread(target=embedder_provider, name="embedder-warmup", daemon=True).start()
         try:
             yield
         finally:

@@ -112,6 +112,10 @@ DEMANDS = [
 ]
 
 # IPC section titles (WIPO IPC, Chinese edition)
+XINYANG_IPC = {"A23F", "A23N", "A23L", "A23B", "A23P", "A01G", "A01K", "A01D", "A01B", "A01C", "A01M", "D06F",
+               "D06M", "D06L", "A41D", "C08L", "C08K", "B65D", "H01M", "H02J", "B25J", "F26B", "C02F", "G06V", "C04B"}
+DEMAND_WORDS = ("茶", "鱼", "养殖", "增氧", "羽绒", "储能", "电池", "烘干", "降解", "石墨烯", "收割", "焊接", "灌溉",
+                "溯源", "速冻", "米糠", "废水", "检测", "物联网", "虫")
 FIELD_BY_SECTION = {"A": "人类生活必需（农业、食品、医疗等）", "B": "作业与运输", "C": "化学与冶金", "D": "纺织与造纸",
                     "E": "固定建筑物", "F": "机械工程、照明、加热", "G": "物理（仪器、计算）", "H": "电学"}
 
@@ -153,6 +157,13 @@ def _read_patents(limit: int, rng: random.Random) -> list[dict]:
     with open(TITLES_CSV, encoding="utf-8", newline="") as fh:
         titles = [r for r in csv.DictReader(fh) if r["kind"] in ("A", "B", "U") and len(r["title_zh"].strip()) >= 2 and r["ipc_subclasses"][:1] in "ABCDEFGH"]
     rng.shuffle(titles)
+    # Half the demo comes from the technical fields of Xinyang's industries (tea, food, agriculture,
+    # textiles and down, materials, batteries, machinery), so the demo demands have something to find.
+    local = [r for r in titles if any(c in XINYANG_IPC for c in r["ipc_subclasses"].split("|"))
+             or any(w in r["title_zh"] for w in DEMAND_WORDS)]
+    local.sort(key=lambda r: not any(w in r["title_zh"] for w in DEMAND_WORDS))  # stable: shuffled within
+    others = [r for r in titles if r not in local]
+    titles = local[: limit // 2] + others
     rows = [{"publication_number": r["publication_number"], "kind": "A", "title": _title_of(r),
              "ipc": list(dict.fromkeys(c[:4] for c in json.loads(r["cpc_subgroups_json"])))[:5] or ["G06F"],
              "abstract": r["abstract_zh"]} for r in with_abstract if _title_of(r)]
@@ -207,11 +218,11 @@ def seed(db: Session, *, patents: int = 600, rng_seed: int = 20261127) -> dict[s
         ), owner.id, synthetic=True)
         if status == LegalStatus.LAPSED:
             continue
-        bundle = pending_bundle.setdefault(owner.id, [])
+        bundle = pending_bundle.setdefault((owner.id, (patent.ipc_main or "")[:4]), [])
         bundle.append(patent)
         if len(bundle) < (3 if rng.random() < 0.1 else 1):
             continue
-        pending_bundle[owner.id] = []
+        pending_bundle[(owner.id, (patent.ipc_main or "")[:4])] = []
         n_offers += 1
         _offer_for(db, rng, owner, bundle, users)
     for key, (org_key, industry, title, desc, ipc, modes, budget) in enumerate(DEMANDS):
