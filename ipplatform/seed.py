@@ -115,7 +115,7 @@ DEMANDS = [
 XINYANG_IPC = {"A23F", "A23N", "A23L", "A23B", "A23P", "A01G", "A01K", "A01D", "A01B", "A01C", "A01M", "D06F",
                "D06M", "D06L", "A41D", "C08L", "C08K", "B65D", "H01M", "H02J", "B25J", "F26B", "C02F", "G06V", "C04B"}
 DEMAND_WORDS = ("茶", "鱼", "养殖", "增氧", "羽绒", "储能", "电池", "烘干", "降解", "石墨烯", "收割", "焊接", "灌溉",
-                "溯源", "速冻", "米糠", "废水", "检测", "物联网", "虫")
+                "溯源", "速冻", "米糠", "废水", "物联网", "虫")
 FIELD_BY_SECTION = {"A": "人类生活必需（农业、食品、医疗等）", "B": "作业与运输", "C": "化学与冶金", "D": "纺织与造纸",
                     "E": "固定建筑物", "F": "机械工程、照明、加热", "G": "物理（仪器、计算）", "H": "电学"}
 
@@ -161,7 +161,8 @@ def _read_patents(limit: int, rng: random.Random) -> list[dict]:
     # textiles and down, materials, batteries, machinery), so the demo demands have something to find.
     local = [r for r in titles if any(c in XINYANG_IPC for c in r["ipc_subclasses"].split("|"))
              or any(w in r["title_zh"] for w in DEMAND_WORDS)]
-    local.sort(key=lambda r: not any(w in r["title_zh"] for w in DEMAND_WORDS))  # stable: shuffled within
+    # Rarest needs first (tea before batteries): rank by the first demand word a title contains.
+    local.sort(key=lambda r: min((i for i, w in enumerate(DEMAND_WORDS) if w in r["title_zh"]), default=len(DEMAND_WORDS)))
     others = [r for r in titles if r not in local]
     titles = local[: limit // 2] + others
     rows = [{"publication_number": r["publication_number"], "kind": "A", "title": _title_of(r),
