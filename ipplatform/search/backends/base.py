@@ -46,6 +46,7 @@ class BackendUnavailable(RuntimeError):
 @runtime_checkable
 class SearchBackend(Protocol):
     name: str
+    remote: bool  # True when queries cross the network (the service then overlaps them with embedding)
 
     def ensure(self, doc_type: DocType, dims: int) -> None:
         """Create the index (behind its alias) if it does not exist."""
@@ -58,9 +59,10 @@ class SearchBackend(Protocol):
 
     def retrieve(self, doc_type: DocType, *, tokens: tuple[str, ...], vector: np.ndarray | None,
                  filters: SearchFilters, window: int, facets: bool, exclude: set[int] = frozenset(),
-                 values: bool = False) -> Retrieved:
-        """Keyword leg when ``tokens``, semantic leg when ``vector``; facets over the union of the legs;
-        with ``values``, each hit's (published_at, price) for sorting."""
+                 values: bool = False, keyword_leg: bool = True) -> Retrieved:
+        """Keyword leg when ``tokens`` (unless ``keyword_leg`` is False: then the tokens only shape the
+        facet union), semantic leg when ``vector``; facets over the union of the legs; with ``values``,
+        each hit's (published_at, price) for sorting."""
 
     def browse(self, doc_type: DocType, *, filters: SearchFilters, sort: SortOrder, after: list | None,
                offset: int, size: int, facets: bool) -> Browsed:

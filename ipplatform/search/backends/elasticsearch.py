@@ -64,6 +64,7 @@ def _facets(resp: dict) -> dict[str, dict[str, int]]:
 
 class ElasticsearchBackend:
     name = "elasticsearch"
+    remote = True  # queries wait on the network: worth overlapping with the query embedding
 
     def __init__(self, url: str, *, prefix: str = "ipplatform", timeout: float = 10.0, dims: int = 512,
                  client: Elasticsearch | None = None):
@@ -133,7 +134,7 @@ class ElasticsearchBackend:
             raise RuntimeError(f"bulk delete failed: {real[:2]}")
 
     def retrieve(self, doc_type, *, tokens, vector, filters, window, facets, exclude=frozenset(),
-                 values=False) -> Retrieved:
+                 values=False, keyword_leg=True) -> Retrieved:
         self.ensure(doc_type)
         source = SORT_SOURCE if values else False
         alias = self.alias(doc_type)
@@ -145,7 +146,7 @@ class ElasticsearchBackend:
         knn = {"field": "vec", "query_vector": np.asarray(vector, dtype=np.float32).tolist(), "k": window,
                "num_candidates": min(max(2 * window, 100), 10000), "filter": flt} if vector is not None else None
         searches: list[tuple[str, dict]] = []
-        if match:
+        if match and keyword_leg:
             body = {"query": {"bool": {"must": [match], "filter": flt}}, "size": window, "_source": source,
                     "track_total_hits": True}
             if facets and not knn:

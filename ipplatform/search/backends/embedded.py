@@ -158,6 +158,7 @@ class _Table:
 
 class EmbeddedBackend:
     name = "embedded"
+    remote = False  # in-process: overlapping with the embedding only competes for the same cores
 
     def __init__(self, path: Path | str, dims: int = 512):
         self.path = Path(path)
@@ -230,7 +231,7 @@ class EmbeddedBackend:
 
     # ---- queries -------------------------------------------------------------------------------
     def retrieve(self, doc_type, *, tokens, vector, filters, window, facets, exclude=frozenset(),
-                 values=False) -> Retrieved:
+                 values=False, keyword_leg=True) -> Retrieved:
         table = self._table(doc_type)
         with self._lock:
             mask = table.filter_mask(filters)
@@ -248,8 +249,9 @@ class EmbeddedBackend:
                 scored = [(r, s) for r, s in scored if mask[r]]
                 for r, _ in scored:
                     selected[r] = True
-                scored.sort(key=lambda rs: (-rs[1], table.ids[rs[0]]))
-                out.keyword = Leg([(int(table.ids[r]), float(s)) for r, s in scored[:window]], len(scored))
+                if keyword_leg:
+                    scored.sort(key=lambda rs: (-rs[1], table.ids[rs[0]]))
+                    out.keyword = Leg([(int(table.ids[r]), float(s)) for r, s in scored[:window]], len(scored))
             if vector is not None:
                 rows = np.flatnonzero(mask)
                 if rows.size:
