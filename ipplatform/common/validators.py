@@ -154,10 +154,6 @@ def normalize_ipc(value: str) -> str:
     return f"{section}{cls}{sub} {int(group)}/{subgroup.rjust(2, '0')}"
 
 
-def ipc_subclass(symbol: str) -> str:
-    return normalize_ipc(symbol)[:4]
-
-
 # ---- divisions and industries ------------------------------------------------------------------------
 
 def normalize_region_code(value: str) -> str:

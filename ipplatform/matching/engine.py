@@ -7,7 +7,6 @@ loaded into a throwaway database and index).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -127,9 +126,3 @@ class Matcher:
             "confidence": round(self.ranker.confidence(r.features), 4),
         }
 
-    def match_context(self, db: Session, ctx: DemandCtx, top: int = 20,
-                      filters: SearchFilters | None = None) -> list[Ranked]:
-        t0 = time.perf_counter()
-        ranked = self.rank(ctx, self.candidates(db, ctx, filters))[:top]
-        self.last_ms = (time.perf_counter() - t0) * 1000
-        return ranked

@@ -4,7 +4,6 @@ from datetime import date
 
 from pydantic import Field, computed_field, model_validator
 
-from ipplatform.common.errors import FieldError
 from ipplatform.common.schemas import AppSchema, InputSchema
 from ipplatform.common.validators import ApplicationNumber, cross_field_error, IpcCode, PatentDate, PublicationNumber, application_type
 from ipplatform.patents.enums import KIND_FAMILY, LegalStatus, PatentKind
@@ -101,7 +100,3 @@ class PatentRead(AppSchema):
     @computed_field
     def legal_status_zh(self) -> str:
         return self.legal_status.zh
-
-
-def no_owner_error() -> FieldError:
-    return FieldError("owner organisation is required", "必须指定专利权人机构", field="owner_org_id")

@@ -17,7 +17,6 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 XINYANG_CITY = "411500"
-HENAN_PROVINCE = "410000"
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -57,17 +56,6 @@ def xinyang_counties() -> list[Region]:
     all_regions = regions()
     codes = [r["code"] for r in _rows("xinyang_divisions.csv") if r["code"] and r["code"] != XINYANG_CITY]
     return [all_regions[c] for c in codes if c in all_regions]
-
-
-def region_scope(code: str | None) -> str:
-    """'xinyang' / 'henan' / 'other' for a division code."""
-    if not code:
-        return "other"
-    if code.startswith("4115"):
-        return "xinyang"
-    if code.startswith("41"):
-        return "henan"
-    return "other"
 
 
 @dataclass(frozen=True)

@@ -140,12 +140,6 @@ class Indexer:
                 log.warning("search indexer: %s entries kept for retry: %s", len(entries), result.error)
         return result
 
-    def backlog(self) -> int:
-        from sqlalchemy import func
-
-        with self.session_factory() as db:
-            return db.scalar(select(func.count()).select_from(OutboxEntry))
-
     # ---- background thread ---------------------------------------------------------------------
     def start(self, poll_seconds: float = 2.0) -> None:
         if self._thread is not None:
