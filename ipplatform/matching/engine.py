@@ -45,6 +45,7 @@ class Matcher:
         self._embedder = embedder_provider
         self.ranker = ranker or Ranker()
         self.affinity = affinity or Affinity()
+        self.affinity_learned_at: float | None = None  # monotonic time of the last learn_affinity
         self.per_leg = per_leg
 
     @property

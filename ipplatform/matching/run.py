@@ -38,7 +38,7 @@ def run_all(factory, matcher, *, progress: bool = True, commit_every: int = 50, 
 
     with factory() as db:
         ids = list(db.scalars(select(Demand.id).where(Demand.status == ListingStatus.PUBLISHED).order_by(Demand.id)))
-        matcher.affinity = service.learn_affinity(db)
+        service.refresh_affinity(db, matcher, max_age_s=0)
         strong = 0
         try:
             with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"match: {run_all(factory, matcher)}")
         return 0
     with factory.begin() as db:
-        matcher.affinity = service.learn_affinity(db)
+        service.refresh_affinity(db, matcher, max_age_s=0)
         if args.demand:
             matches = service.match_demand(db, matcher, db.get(Demand, args.demand))
             for m in matches:

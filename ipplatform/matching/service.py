@@ -76,6 +76,20 @@ def learn_affinity(db: Session) -> Affinity:
     return aff
 
 
+AFFINITY_MAX_AGE_S = 3600
+
+
+def refresh_affinity(db: Session, matcher: Matcher, max_age_s: float = AFFINITY_MAX_AGE_S) -> None:
+    """Relearn the industry ↔ IPC affinity when older than ``max_age_s`` (it reads every published offer,
+    so it is not redone for each publication; the nightly run always relearns)."""
+    import time
+
+    now = time.monotonic()
+    if matcher.affinity_learned_at is None or now - matcher.affinity_learned_at >= max_age_s:
+        matcher.affinity = learn_affinity(db)
+        matcher.affinity_learned_at = now
+
+
 def _store(db: Session, demand_id: int, offer_id: int, rank: int, score: float, feats: dict, explanation: dict,
            strong: bool, existing: dict[tuple[int, int], Match]) -> Match:
     match = existing.get((demand_id, offer_id))
