@@ -68,9 +68,28 @@ def read_workbook(content: bytes, filename: str) -> pd.DataFrame:
     return frame
 
 
+def _patent_ids(db: Session, frame: pd.DataFrame) -> dict[str, int]:
+    """Application number → patent id for every valid number in the file, in one query per 900."""
+    numbers = set()
+    for cell in frame.get("申请号", []):
+        for number in str(cell).replace("；", ";").split(";"):
+            try:
+                numbers.add(normalize_application_number(number))
+            except InvalidValue:
+                pass  # reported per row later
+    found: dict[str, int] = {}
+    ordered = sorted(numbers)
+    for i in range(0, len(ordered), 900):
+        rows = db.execute(select(Patent.application_number, Patent.id).where(
+            Patent.application_number.in_(ordered[i:i + 900])))
+        found.update((number, pid) for number, pid in rows)
+    return found
+
+
 def import_deals(db: Session, content: bytes, filename: str, user_id: int | None) -> ImportResult:
     frame = read_workbook(content, filename)
     orgs = {o.credit_code: o.id for o in db.scalars(select(Organisation))}
+    patent_ids_by_number = _patent_ids(db, frame)
     rejected, plans = [], []
     for idx, raw in frame.iterrows():
         row_no = int(idx) + 2  # Excel row: header is row 1
@@ -100,7 +119,7 @@ def import_deals(db: Session, content: bytes, filename: str, user_id: int | None
             except InvalidValue as exc:
                 problems.append({"field": "申请号", "message_zh": exc.zh})
                 continue
-            pid = db.scalar(select(Patent.id).where(Patent.application_number == normal))
+            pid = patent_ids_by_number.get(normal)
             if pid is None:
                 problems.append({"field": "申请号", "message_zh": f"专利 {normal} 未在平台登记"})
             else:
