@@ -110,11 +110,15 @@ def logout():
 @router.get("/offers", response_class=HTMLResponse)
 def offer_list(request: Request, db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
                q: str | None = None, mode: TransactionMode | None = None, mine: bool = False):
-    status = None if (mine and user) else ListingStatus.PUBLISHED
-    items, total = offers_service.list_offers(db, user, page, status=status, mode=mode, q=q or None,
-                                              org_id=user.org_id if (mine and user) else None)
-    return render(request, "offers.html", user, items=items, total=total, page=page, q=q or "", mode=mode,
-                  mine=mine)
+    return _listing_page(request, db, user, page, q, mode, mine, offers_service.list_offers, "offers.html")
+
+
+def _listing_page(request, db, user, page, q, mode, mine, list_fn, template):
+    """A list page of offers or demands: the public's published ones, or all of the user's own ("mine")."""
+    own = bool(mine and user)
+    items, total = list_fn(db, user, page, status=None if own else ListingStatus.PUBLISHED, mode=mode,
+                           q=q or None, org_id=user.org_id if own else None)
+    return render(request, template, user, items=items, total=total, page=page, q=q or "", mode=mode, mine=mine)
 
 
 @router.get("/offers/new", response_class=HTMLResponse)
@@ -187,11 +191,7 @@ def match_inbox(request: Request, db: DbSession, user: OptionalUser):
 @router.get("/demands", response_class=HTMLResponse)
 def demand_list(request: Request, db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
                 q: str | None = None, mode: TransactionMode | None = None, mine: bool = False):
-    status = None if (mine and user) else ListingStatus.PUBLISHED
-    items, total = demands_service.list_demands(db, user, page, status=status, mode=mode, q=q or None,
-                                                org_id=user.org_id if (mine and user) else None)
-    return render(request, "demands.html", user, items=items, total=total, page=page, q=q or "", mode=mode,
-                  mine=mine)
+    return _listing_page(request, db, user, page, q, mode, mine, demands_service.list_demands, "demands.html")
 
 
 @router.get("/demands/new", response_class=HTMLResponse)
