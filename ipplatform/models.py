@@ -14,6 +14,9 @@ from ipplatform.patents.models import Patent
 from ipplatform.search import outbox as _search_outbox  # noqa: F401  (registers the outbox hook)
 from ipplatform.search.embeddings import EmbeddingCache
 from ipplatform.search.outbox import OutboxEntry
+from ipplatform.stats import listener as _stats_listener  # noqa: F401  (registers the facts hook)
+from ipplatform.stats.models import ConvertedPatentFact, DealDay, DealFact, DealPatentFact, ListedPatentFact
 
-__all__ = ["AuditRecord", "Base", "Conversion", "CreditFlag", "DishonestEntity", "Deal", "Demand", "EmbeddingCache", "Match", "MatchFeedback", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
+__all__ = ["AuditRecord", "Base", "Conversion", "ConvertedPatentFact", "DealDay", "DealFact", "DealPatentFact",
+           "ListedPatentFact", "CreditFlag", "DishonestEntity", "Deal", "Demand", "EmbeddingCache", "Match", "MatchFeedback", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
            "offer_patent"]

@@ -1,6 +1,7 @@
-"""Statistics benchmark on PostgreSQL at 1M outcome rows: p95 per indicator and the whole dashboard,
-first with the indexes of the models alone, then with the dashboard indexes of migration 0006
-(created here the same way, so the same run measures both).
+"""Statistics benchmark on PostgreSQL at 1M outcome rows: p95 per indicator and the whole dashboard on
+the fact tables of migration 0007 (built here from the loaded rows, timed), the same whole-period
+numbers straight from the source tables as the in-process baseline (values cross-checked), and the
+cost the facts hook adds to recording a deal.
 
     .venv/bin/python scripts/bench_stats.py [--deals 1000000] [--repeat 7]
 
@@ -24,10 +25,11 @@ sys.path.insert(0, str(ROOT))
 
 import ipplatform.models  # noqa: E402,F401
 import numpy as np  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from ipplatform import migrate  # noqa: E402
 from ipplatform.database import make_engine, session_factory  # noqa: E402
+from ipplatform.outcomes.enums import TRANSFER_OR_LICENCE, DealStatus, DealType  # noqa: E402
 from ipplatform.stats import indicators as ind  # noqa: E402
 from ipplatform.stats.summary import summary  # noqa: E402
 
@@ -146,31 +148,127 @@ def measure(factory, repeat: int) -> dict:
     return out
 
 
+# The same whole-period numbers straight from the source tables: the baseline the fact tables are
+# timed against, and a cross-check of their values at full size.
+DIRECT = {
+    "deals_count": "SELECT count(*) FROM deal WHERE status = 'recorded'",
+    "deals_amount": "SELECT round(sum(coalesce(amount, loan_amount, valuation)) / 10000, 2) FROM deal "
+                    "WHERE status = 'recorded'",
+    "deals_patents": "SELECT count(DISTINCT dp.patent_id) FROM deal_patent dp JOIN deal d ON d.id = dp.deal_id "
+                     "WHERE d.status = 'recorded'",
+    "pledge_enterprises": "SELECT count(DISTINCT d.from_org_id) FROM deal d JOIN organisation o ON o.id = d.from_org_id "
+                          "WHERE d.status = 'recorded' AND d.type = 'pledge' AND o.kind = 'enterprise'",
+    "univ_share": "SELECT round(100.0 * count(*) FILTER (WHERE o.kind IN ('university', 'research_institute')) "
+                  "/ count(*), 2) FROM deal d JOIN organisation o ON o.id = d.from_org_id WHERE d.status = 'recorded' "
+                  f"AND d.type IN ({', '.join(repr(t.value) for t in TRANSFER_OR_LICENCE)})",
+    "conversion_rate_university":
+        "SELECT round(100.0 * count(c.patent_id) / count(*), 2) FROM (SELECT DISTINCT dp.patent_id FROM deal_patent dp "
+        "JOIN deal d ON d.id = dp.deal_id JOIN organisation o ON o.id = d.from_org_id WHERE d.status = 'recorded' "
+        "AND o.kind IN ('university', 'research_institute') "
+        f"AND d.type IN ({', '.join(repr(t.value) for t in TRANSFER_OR_LICENCE)})) p "
+        "LEFT JOIN (SELECT DISTINCT patent_id FROM conversion_patent) c ON c.patent_id = p.patent_id",
+    "conversion_rate_listed":
+        "SELECT round(100.0 * count(c.patent_id) / count(*), 2) FROM (SELECT DISTINCT op.patent_id FROM offer_patent op "
+        "JOIN offer o ON o.id = op.offer_id WHERE o.published_at IS NOT NULL) p "
+        "LEFT JOIN (SELECT DISTINCT patent_id FROM conversion_patent) c ON c.patent_id = p.patent_id",
+    "flagged_deals": "SELECT count(*) FROM deal d WHERE d.status = 'recorded' AND EXISTS (SELECT 1 FROM credit_flag f "
+                     "WHERE f.deal_id = d.id AND f.status = 'open')",
+}
+
+
+def baseline(factory, repeat: int) -> list[tuple]:
+    """(indicator, direct value, fact value, direct p95 ms, fact p95 ms) for the whole period."""
+    rows = []
+    with factory() as db:
+        for indicator, sql in DIRECT.items():
+            direct_t, fact_t = [], []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                direct = float(db.scalar(text(sql)))
+                t1 = time.perf_counter()
+                value = ind.compute(db, indicator, ind.Filters())
+                t2 = time.perf_counter()
+                direct_t.append((t1 - t0) * 1000)
+                fact_t.append((t2 - t1) * 1000)
+            rows.append((indicator, direct, value, float(np.percentile(direct_t, 95)), float(np.percentile(fact_t, 95))))
+    return rows
+
+
+def write_cost(factory, n: int = 40) -> tuple[float, float]:
+    """Median ms to record one two-patent deal (insert + commit), with the facts hook and without it."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from ipplatform.outcomes.models import Deal
+    from ipplatform.patents.models import Patent
+    from ipplatform.stats import listener
+
+    def one(db, k: int) -> float:
+        t0 = time.perf_counter()
+        patents = db.scalars(select(Patent).where(Patent.id.in_([1000 + 2 * k, 1001 + 2 * k]))).all()
+        db.add(Deal(type=DealType.ORDINARY_LICENCE, status=DealStatus.RECORDED, from_org_id=1 + k % 2000, to_org_id=2 + k % 1999,
+                    amount=100000, contract_date=date.today() - timedelta(days=k), patents=list(patents), synthetic=True))
+        db.commit()
+        return (time.perf_counter() - t0) * 1000
+
+    with factory() as db:
+        with_hook = [one(db, k) for k in range(n)]
+        event.remove(Session, "after_flush", listener._refresh_facts)
+        try:
+            without = [one(db, n + k) for k in range(n)]
+        finally:
+            event.listen(Session, "after_flush", listener._refresh_facts)
+    return float(np.median(with_hook)), float(np.median(without))
+
+
+def load_fresh(url: str, n_deals: int) -> None:
+    migrate.upgrade(url, "0006")  # the schema before the fact tables
+    t0 = time.perf_counter()
+    load(url, n_deals, random.Random(1))
+    print(f"loaded {n_deals:,} deals and the rest in {time.perf_counter() - t0:.0f} s", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--deals", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the database ipp_bench_stats afterwards")
+    parser.add_argument("--reuse", action="store_true", help="measure a kept database without reloading it")
     args = parser.parse_args()
     pgmod = pg()
     base = pgmod.start()
     admin = make_engine(base.rsplit("/", 1)[0] + "/postgres")
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(text("DROP DATABASE IF EXISTS ipp_bench_stats WITH (FORCE)"))
-        c.execute(text("CREATE DATABASE ipp_bench_stats"))
     url = base.rsplit("/", 1)[0] + "/ipp_bench_stats"
-    migrate.upgrade(url, "0005")  # the schema without the dashboard indexes
-    t0 = time.perf_counter()
-    load(url, args.deals, random.Random(1))
-    print(f"loaded {args.deals:,} deals and the rest in {time.perf_counter() - t0:.0f} s", flush=True)
     factory = session_factory(make_engine(url))
-    before = measure(factory, args.repeat)
-    migrate.upgrade(url)  # 0006: the dashboard indexes
+    if not args.reuse:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text("DROP DATABASE IF EXISTS ipp_bench_stats WITH (FORCE)"))
+            c.execute(text("CREATE DATABASE ipp_bench_stats"))
+        load_fresh(url, args.deals)
+    else:
+        migrate.upgrade(url, "0006")
+    t0 = time.perf_counter()
+    migrate.upgrade(url)  # 0007 creates the fact tables and fills them from the rows just loaded
+    print(f"migration 0007 built the fact tables in {time.perf_counter() - t0:.1f} s", flush=True)
     with make_engine(url).begin() as c:
         c.execute(text("ANALYZE"))
+        sizes = {t: c.scalar(text(f"SELECT count(*) FROM {t}")) for t in
+                 ("stat_deal", "stat_deal_day", "stat_deal_patent", "stat_listed_patent", "stat_converted_patent")}
+    print("fact rows: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
     after = measure(factory, args.repeat)
-    print("\n| indicator | p50 / p95 ms, model indexes only | p50 / p95 ms, with 0006 indexes |\n|---|---|---|")
-    for k in before:
-        print(f"| {k} | {before[k][0]:.0f} / {before[k][1]:.0f} | {after[k][0]:.0f} / {after[k][1]:.0f} |")
+    print("\n| indicator | p50 / p95 ms (4 filter scenarios) |\n|---|---|")
+    for k in after:
+        print(f"| {k} | {after[k][0]:.0f} / {after[k][1]:.0f} |")
+    print("\n| whole period | source tables | fact tables | source p95 ms | facts p95 ms | facts/source |\n"
+          "|---|---|---|---|---|---|")
+    for name, direct, value, td, tf in baseline(factory, args.repeat):
+        mark = "" if abs(direct - value) < 0.011 else "  MISMATCH"
+        print(f"| {name} | {direct:,.2f} | {value:,.2f}{mark} | {td:.0f} | {tf:.0f} | {tf / td:.2f}× |")
+    hooked, bare = write_cost(factory)
+    print(f"\nrecording one deal: {hooked:.1f} ms with the facts hook, {bare:.1f} ms without "
+          f"({hooked / bare:.2f}×, median of 40)")
+    if args.keep:
+        return
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
         c.execute(text("DROP DATABASE IF EXISTS ipp_bench_stats WITH (FORCE)"))
 

@@ -347,7 +347,6 @@ def stats_page(request: Request, db: DbSession, user: OptionalUser):
     from urllib.parse import urlencode
 
     from ipplatform.stats import indicators as ind
-    from ipplatform.stats.router import filters as stats_filters
     from ipplatform.stats.summary import summary
 
     if user is None:
@@ -357,17 +356,49 @@ def stats_page(request: Request, db: DbSession, user: OptionalUser):
     q = {k: v for k, v in request.query_params.items() if v}
     error = None
     try:
-        from datetime import date as _date
-
-        f = stats_filters(start=_date.fromisoformat(q["start"]) if "start" in q else None,
-                          end=_date.fromisoformat(q["end"]) if "end" in q else None,
-                          county=q.get("county"), industry_section=q.get("industry_section"))
+        f = _stats_filters(q)
     except (ValueError, AppError) as exc:
         error = getattr(exc, "message_zh", "日期格式应为 YYYY-MM-DD")
         f = ind.Filters()
     data = summary(db, f)
     return render(request, "stats.html", user, data=data, data_json=json.dumps(data, ensure_ascii=False), q=q,
                   query=urlencode(q), error=error, catalogue=ind.CATALOGUE)
+
+
+def _stats_filters(q: dict):
+    from datetime import date as _date
+
+    from ipplatform.stats.router import filters as stats_filters
+
+    return stats_filters(start=_date.fromisoformat(q["start"]) if "start" in q else None,
+                         end=_date.fromisoformat(q["end"]) if "end" in q else None,
+                         county=q.get("county"), industry_section=q.get("industry_section"),
+                         org_kind=q.get("org_kind"))
+
+
+@router.get("/stats/records/{indicator_id}", response_class=HTMLResponse)
+def stats_records_page(indicator_id: str, request: Request, db: DbSession, user: OptionalUser, page: int = 1):
+    """The records behind one indicator's number, with the dashboard's filters."""
+    from urllib.parse import urlencode
+
+    from ipplatform.stats import indicators as ind
+    from ipplatform.stats.records import records
+
+    if user is None:
+        return login_redirect(request)
+    if not policy.reads_everything(user):
+        return render(request, "not_found.html", user, 403, message="统计数据仅对知识产权局工作人员开放")
+    if indicator_id not in ind.BY_ID:
+        return render(request, "not_found.html", user, 404, message=f"未知指标 {indicator_id}")
+    q = {k: v for k, v in request.query_params.items() if v and k != "page"}
+    try:
+        f = _stats_filters(q)
+    except (ValueError, AppError):
+        return render(request, "not_found.html", user, 400, message="筛选条件有误（日期格式应为 YYYY-MM-DD）")
+    page = max(page, 1)
+    r = records(db, indicator_id, f, page, 50)
+    return render(request, "records.html", user, indicator=ind.BY_ID[indicator_id], value=ind.compute(db, indicator_id, f),
+                  records=r, page=page, pages=max(1, (r.total + 49) // 50), query=urlencode(q))
 
 
 @router.get("/stats/indicators", response_class=HTMLResponse)

@@ -5,6 +5,10 @@ Each indicator has an id, Chinese name, definition, formula and unit (rendered a
 industry section, organisation kind, deal type or month. Filters select the *subject organisation*
 (the rights holder for deals and offers, the demanding organisation for demands and matches) and
 the period (by contract date for deals, by the event's own timestamp otherwise).
+
+Deal and conversion indicators read the fact tables of ``ipplatform.stats.models`` (kept current by a
+session hook): daily sums for counts and amounts, per-deal rows for distinct lenders and IPC sections,
+per-deal-patent rows whose previous-deal day turns "distinct patents in a period" into a plain count.
 """
 
 from __future__ import annotations
@@ -13,18 +17,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
-from sqlalchemy import Select, String, case, distinct, func, select
+from sqlalchemy import Select, String, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from ipplatform.demands.models import Demand
 from ipplatform.matching.models import Match
-from ipplatform.offers.models import Offer, offer_patent
+from ipplatform.offers.models import Offer
 from ipplatform.organisations.models import Organisation
-from ipplatform.outcomes.enums import TRANSFER_OR_LICENCE, DealStatus, DealType
-from ipplatform.outcomes.models import Conversion, Deal, conversion_patent, deal_patent
-
-UNIVERSITY_KINDS = ("university", "research_institute")
-
+from ipplatform.outcomes.enums import TRANSFER_OR_LICENCE, DealType
+from ipplatform.stats.facts import UNIVERSITY_KINDS
+from ipplatform.stats.models import ConvertedPatentFact, DealDay, DealFact, DealPatentFact, ListedPatentFact
 
 @dataclass(frozen=True)
 class Filters:
@@ -87,18 +89,37 @@ def _bounds(f: Filters) -> tuple[datetime | None, datetime | None]:
     return lo, hi
 
 
-def _org_filters(stmt: Select, f: Filters, org) -> Select:
-    if f.county:
-        code = f.county.rstrip("0") if f.county.endswith("00") else f.county
-        stmt = stmt.where(org.county_code.startswith(code))
-    if f.industry_section:
-        from ipplatform import reference
+def _has_dims(f: Filters) -> bool:
+    return bool(f.county or f.industry_section or f.org_kind)
 
-        divisions = [c for c, i in reference.industries().items() if i.section == f.industry_section]
-        stmt = stmt.where(func.substr(org.industry_code, 1, 2).in_([d for d in divisions if len(d) == 2]))
+
+def _divisions(section: str) -> list[str]:
+    from ipplatform import reference
+
+    return [c for c, i in reference.industries().items() if i.section == section and len(c) == 2]
+
+
+def dims(stmt: Select, f: Filters, county, division, kind) -> Select:
+    """The subject-organisation filters, on whichever table carries the three columns."""
+    if f.county:  # a county code, or a city/province code standing for every county under it
+        code = f.county.rstrip("0") if f.county.endswith("00") else f.county
+        if code == f.county:
+            stmt = stmt.where(county == code)
+        else:  # a range rather than LIKE 'code%', so a btree index serves it under any collation
+            stmt = stmt.where(county >= code, county < code[:-1] + chr(ord(code[-1]) + 1))
+    if f.industry_section:
+        stmt = stmt.where(division.in_(_divisions(f.industry_section)))
     if f.org_kind:
-        stmt = stmt.where(org.kind == f.org_kind)
+        stmt = stmt.where(kind == f.org_kind)
     return stmt
+
+
+def _org_filters(stmt: Select, f: Filters, org) -> Select:
+    return dims(stmt, f, org.county_code, func.substr(org.industry_code, 1, 2), org.kind)
+
+
+def fact_filters(stmt: Select, f: Filters, fact) -> Select:
+    return dims(_period(stmt, fact.day, f, as_date=True), f, fact.county_code, fact.industry_div, fact.org_kind)
 
 
 def _period(stmt: Select, column, f: Filters, as_date: bool = False) -> Select:
@@ -110,16 +131,30 @@ def _period(stmt: Select, column, f: Filters, as_date: bool = False) -> Select:
     return stmt
 
 
-def _deals(f: Filters, *types) -> Select:
-    stmt = select(Deal).join(Organisation, Organisation.id == Deal.from_org_id).where(
-        Deal.status == DealStatus.RECORDED)
-    if types:
-        stmt = stmt.where(Deal.type.in_(types))
-    return _org_filters(_period(stmt, Deal.contract_date, f, as_date=True), f, Organisation)
+# Deal indicators summed from the daily facts: (measure, conditions on the fact table)
+DEAL_SUMS = {
+    "deals_count": ("deals", lambda m: []),
+    "deals_amount": ("value", lambda m: []),
+    "pledge_amount": ("loan", lambda m: [m.type == DealType.PLEDGE.value]),
+    "univ_transfer_licence": ("deals", lambda m: [m.type.in_(TL), m.org_kind.in_(UNIVERSITY_KINDS)]),
+    "flagged_deals": ("deals", lambda m: [m.flagged.is_(True)]),
+}
+TL = sorted(t.value for t in TRANSFER_OR_LICENCE)
+
+
+def _measure(measure: str, model):
+    if measure == "deals":
+        return func.coalesce(func.sum(model.deals), 0) if model is DealDay else func.count()
+    return func.coalesce(func.sum(getattr(model, measure)), 0) / 10000
+
+
+def deal_sum(indicator_id: str, f: Filters, model=DealDay) -> Select:
+    measure, conditions = DEAL_SUMS[indicator_id]
+    return fact_filters(select(_measure(measure, model)).select_from(model).where(*conditions(model)), f, model)
 
 
 def statement(indicator_id: str, f: Filters) -> Select:
-    """The SQL of a count/sum indicator, as a subquery-able select with one value column."""
+    """The SQL of a count/sum indicator, as a select with one value column (a breakdown adds its key)."""
     if indicator_id == "offers_published":
         stmt = select(func.count(Offer.id)).join(Organisation, Organisation.id == Offer.owner_org_id)
         return _org_filters(_period(stmt, Offer.published_at, f), f, Organisation)
@@ -132,29 +167,24 @@ def statement(indicator_id: str, f: Filters) -> Select:
         stmt = (select(func.count(Match.id)).join(Demand, Demand.id == Match.demand_id)
                 .join(Organisation, Organisation.id == Demand.org_id).where(column.is_not(None)))
         return _org_filters(_period(stmt, column, f), f, Organisation)
-    if indicator_id == "deals_count":
-        return _deals(f).with_only_columns(func.count(Deal.id))
-    if indicator_id == "deals_patents":  # GROUP BY (hash aggregate) instead of count(distinct) (a sort)
-        patents = _deals(f).join(deal_patent, deal_patent.c.deal_id == Deal.id).with_only_columns(
-            deal_patent.c.patent_id).group_by(deal_patent.c.patent_id).subquery()
-        return select(func.count()).select_from(patents)
-    if indicator_id == "deals_amount":
-        return _deals(f).with_only_columns(
-            func.coalesce(func.sum(func.coalesce(Deal.amount, Deal.loan_amount, Deal.valuation)), 0) / 10000)
-    if indicator_id == "pledge_amount":
-        return _deals(f, DealType.PLEDGE).with_only_columns(func.coalesce(func.sum(Deal.loan_amount), 0) / 10000)
+    if indicator_id in DEAL_SUMS:
+        return deal_sum(indicator_id, f)
+    if indicator_id == "deals_patents":
+        return fact_filters(select(func.count(distinct(DealPatentFact.patent_id))), f, DealPatentFact)
     if indicator_id == "pledge_enterprises":
-        return _deals(f, DealType.PLEDGE).where(Organisation.kind == "enterprise").with_only_columns(
-            func.count(distinct(Deal.from_org_id)))
-    if indicator_id == "univ_transfer_licence":
-        return _deals(f, *TRANSFER_OR_LICENCE).where(Organisation.kind.in_(UNIVERSITY_KINDS)).with_only_columns(
-            func.count(Deal.id))
-    if indicator_id == "flagged_deals":
-        from ipplatform.credit.models import CreditFlag
-
-        flagged = select(CreditFlag.deal_id).where(CreditFlag.status == "open")
-        return _deals(f).where(Deal.id.in_(flagged)).with_only_columns(func.count(Deal.id))
+        return fact_filters(select(func.count(distinct(DealFact.from_org_id))).where(
+            DealFact.type == DealType.PLEDGE.value, DealFact.org_kind == "enterprise"), f, DealFact)
     raise KeyError(indicator_id)
+
+
+def _first_rows(f: Filters, univ: bool = False) -> Select:
+    """Deal-patent facts in the period that are their patent's first in it: one row per distinct patent
+    (valid without organisation filters, which the previous-deal day does not know about)."""
+    m = DealPatentFact
+    prev = m.prev_univ_day if univ else m.prev_day
+    stmt = _period(select(m.patent_id), m.day, f, as_date=True)
+    stmt = stmt.where(prev.is_(None) if f.start is None else or_(prev.is_(None), prev < f.start))
+    return stmt.where(m.univ_tl.is_(True)) if univ else stmt
 
 
 def _number(value) -> float:
@@ -163,28 +193,40 @@ def _number(value) -> float:
     return float(value) if isinstance(value, Decimal | float) else float(value)
 
 
+def _conversion_rate(db: Session, patents: Select, f: Filters) -> float:
+    """Share of the (distinct) patents selected by ``patents`` with an industrialisation by the period end."""
+    base = patents.subquery()
+    on = ConvertedPatentFact.patent_id == base.c.patent_id
+    if f.end:
+        on = on & (ConvertedPatentFact.first_day <= f.end)
+    n, n_conv = db.execute(select(func.count(), func.count(ConvertedPatentFact.patent_id))
+                           .select_from(base).outerjoin(ConvertedPatentFact, on)).one()
+    return round(100 * float(n_conv) / n, 2) if n else 0.0
+
+
 def compute(db: Session, indicator_id: str, f: Filters = Filters()) -> float:
     if indicator_id == "univ_share":
-        total = _number(db.scalar(_deals(f, *TRANSFER_OR_LICENCE).with_only_columns(func.count(Deal.id))))
-        part = compute(db, "univ_transfer_licence", f)
-        return round(100 * part / total, 2) if total else 0.0
-    if indicator_id in ("conversion_rate_listed", "conversion_rate_university"):
-        if indicator_id == "conversion_rate_listed":
-            pid = offer_patent.c.patent_id
-            base = _org_filters(select(pid).join(Offer, Offer.id == offer_patent.c.offer_id).join(
-                Organisation, Organisation.id == Offer.owner_org_id).where(Offer.published_at.is_not(None)), f, Organisation)
+        m = DealDay
+        univ = func.coalesce(func.sum(case((m.org_kind.in_(UNIVERSITY_KINDS), m.deals), else_=0)), 0)
+        part, total = db.execute(fact_filters(select(univ, func.coalesce(func.sum(m.deals), 0)).where(
+            m.type.in_(TL)), f, m)).one()
+        return round(100 * float(part) / float(total), 2) if total else 0.0
+    if indicator_id == "deals_patents" and not _has_dims(f):
+        return float(db.scalar(select(func.count()).select_from(_first_rows(f).subquery())))
+    if indicator_id == "conversion_rate_listed":
+        m = ListedPatentFact
+        if _has_dims(f):
+            patents = dims(select(m.patent_id), f, m.county_code, m.industry_div, m.org_kind).distinct()
         else:
-            pid = deal_patent.c.patent_id
-            base = (_deals(f, *TRANSFER_OR_LICENCE).where(Organisation.kind.in_(UNIVERSITY_KINDS))
-                    .join(deal_patent, deal_patent.c.deal_id == Deal.id).with_only_columns(pid))
-        converted = select(conversion_patent.c.patent_id).join(
-            Conversion, Conversion.id == conversion_patent.c.conversion_id).where(conversion_patent.c.patent_id == pid)
-        if f.end:
-            converted = converted.where(Conversion.start_date <= f.end)
-        patents = base.group_by(pid).add_columns(
-            func.max(case((converted.exists(), 1), else_=0)).label("conv")).subquery()
-        n, n_conv = db.execute(select(func.count(), func.coalesce(func.sum(patents.c.conv), 0))).one()
-        return round(100 * float(n_conv) / n, 2) if n else 0.0
+            patents = select(m.patent_id).where(m.is_primary.is_(True))
+        return _conversion_rate(db, patents, f)
+    if indicator_id == "conversion_rate_university":
+        m = DealPatentFact
+        if _has_dims(f):
+            patents = fact_filters(select(m.patent_id).where(m.univ_tl.is_(True)), f, m).distinct()
+        else:
+            patents = _first_rows(f, univ=True)
+        return _conversion_rate(db, patents, f)
     if indicator_id == "response_hours":
         stmt = (select(Match.suggested_at, Match.contacted_at).join(Demand, Demand.id == Match.demand_id)
                 .join(Organisation, Organisation.id == Demand.org_id).where(Match.contacted_at.is_not(None)))
@@ -201,39 +243,42 @@ def compute(db: Session, indicator_id: str, f: Filters = Filters()) -> float:
     return round(_number(db.scalar(statement(indicator_id, f))), 2)
 
 
+DEAL_FACT_INDICATORS = (*DEAL_SUMS, "deals_patents", "pledge_enterprises")
+
+
+def _key(indicator_id: str, by: str):
+    """The grouping column of a breakdown, on the table the indicator's statement reads."""
+    if indicator_id in DEAL_FACT_INDICATORS:
+        model = DealPatentFact if indicator_id == "deals_patents" else (
+            DealFact if indicator_id == "pledge_enterprises" else DealDay)
+        columns = {"county": model.county_code, "org_kind": model.org_kind, "industry": model.industry_div,
+                   "type": model.type, "month": func.substr(func.cast(model.day, String), 1, 7)}
+        return columns[by]
+    if by == "type":
+        raise KeyError(f"{indicator_id} has no deal type")
+    if by == "month":
+        column = {"offers_published": Offer.published_at, "demands_published": Demand.published_at}.get(indicator_id)
+        if column is None:
+            raise KeyError(f"{indicator_id} has no month breakdown")
+        return func.substr(func.cast(column, String), 1, 7)
+    return DIMENSIONS[by]
+
+
 DIMENSIONS = {"county": Organisation.county_code, "org_kind": Organisation.kind,
               "industry": func.substr(Organisation.industry_code, 1, 2)}
 
 
 def breakdown(db: Session, indicator_id: str, f: Filters, by: str) -> dict[str, float]:
-    """Value per county / org_kind / industry division / deal type / month (count and sum indicators)."""
-    stmt = statement(indicator_id, f)
+    """Value per county / org_kind / industry division / deal type / month / IPC section (count and sum
+    indicators)."""
     if by == "ipc_section":
-        if not indicator_id.startswith(("deals", "pledge", "univ", "flagged")):
+        if indicator_id not in DEAL_SUMS:
             raise KeyError(f"{indicator_id} has no IPC breakdown")
-        from ipplatform.patents.models import Patent
-
-        first = (select(deal_patent.c.deal_id, func.min(deal_patent.c.patent_id).label("pid"))
-                 .group_by(deal_patent.c.deal_id).subquery())
-        key = func.substr(Patent.ipc_main, 1, 1)
-        stmt = stmt.join(first, first.c.deal_id == Deal.id).join(Patent, Patent.id == first.c.pid)
-        rows = db.execute(stmt.add_columns(key).group_by(key))
-        return dict(sorted((str(k or "未知"), round(_number(v), 2)) for v, k in rows))
-    if by == "type":
-        if not indicator_id.startswith(("deals", "pledge", "univ")):
-            raise KeyError(f"{indicator_id} has no deal type")
-        key = Deal.type
-    elif by == "month":
-        column = Deal.contract_date if indicator_id.startswith(("deals", "pledge", "univ")) else {
-            "offers_published": Offer.published_at, "demands_published": Demand.published_at}.get(indicator_id)
-        if column is None:
-            raise KeyError(f"{indicator_id} has no month breakdown")
-        key = func.substr(func.cast(column, String), 1, 7)
+        stmt, key = deal_sum(indicator_id, f, DealFact), DealFact.ipc_section
     else:
-        key = DIMENSIONS[by]
-    rows = db.execute(stmt.add_columns(key).group_by(key))
+        stmt, key = statement(indicator_id, f), _key(indicator_id, by)
     out = {}
-    for value, k in rows:
+    for value, k in db.execute(stmt.add_columns(key).group_by(key)):
         k = getattr(k, "value", k)
         out[str(k) if k is not None else "未知"] = round(_number(value), 2)
     return dict(sorted(out.items()))

@@ -13,6 +13,7 @@ from ipplatform.common.errors import FieldError, Forbidden
 from ipplatform.dependencies import CurrentUser, DbSession
 from ipplatform.stats import indicators as ind
 from ipplatform.stats import report
+from ipplatform.stats.records import records
 from ipplatform.stats.summary import label, summary
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
@@ -59,14 +60,42 @@ def get_breakdown(indicator_id: str, f: StatsFilters, _: Staff, db: DbSession,
     except KeyError:
         raise FieldError(f"{indicator_id} cannot be broken down by {by}", "该指标不支持此维度", field="by") from None
     if format == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(["代码", "名称", ind.BY_ID[indicator_id].name_zh])
-        for k, v in data.items():
-            writer.writerow([k, label(by, k), v])
-        return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{indicator_id}-{by}.csv"'})
+        return csv_response(["代码", "名称", ind.BY_ID[indicator_id].name_zh],
+                            ([k, label(by, k), v] for k, v in data.items()), f"{indicator_id}-{by}.csv")
     return [{"key": k, "label": label(by, k), "value": v} for k, v in data.items()]
+
+
+CSV_LIMIT = 50_000
+
+
+def csv_response(header: list[str], rows, filename: str) -> Response:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/records/{indicator_id}")
+def get_records(indicator_id: str, f: StatsFilters, _: Staff, db: DbSession,
+                page: Annotated[int, Query(ge=1)] = 1, size: Annotated[int, Query(ge=1, le=500)] = 50,
+                format: Literal["json", "csv"] = "json"):
+    """The deals, offers, demands, matches or patents behind an indicator's number (CSV: all of them)."""
+    if indicator_id not in ind.BY_ID:
+        raise FieldError(f"unknown indicator {indicator_id}", f"未知指标 {indicator_id}", field="indicator_id")
+    if format == "csv":
+        first = records(db, indicator_id, f, 1, 500)
+        if first.total > CSV_LIMIT:
+            raise FieldError(f"{first.total} records; narrow the period or filters (at most {CSV_LIMIT})",
+                             f"共 {first.total} 条记录，超过 {CSV_LIMIT} 条，请缩小统计期间或筛选条件后再下载", field="format")
+        rows = list(first.rows)
+        for n in range(2, (first.total + 499) // 500 + 1):
+            rows += records(db, indicator_id, f, n, 500).rows
+        return csv_response(first.columns, rows, f"{indicator_id}-records.csv")
+    r = records(db, indicator_id, f, page, size)
+    return {"indicator": indicator_id, "kind": r.kind, "total": r.total, "page": page, "size": size,
+            "columns": r.columns, "rows": r.rows}
 
 
 @router.get("/report.xlsx")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, timedelta
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ipplatform import reference
@@ -52,18 +55,51 @@ def label(dimension: str, key: str) -> str:
     return key
 
 
+def run_consistently(db: Session, tasks: list, workers: int = 3) -> list:
+    """Run ``task(session)`` for every task. On PostgreSQL the tasks share out over ``workers`` sessions
+    that all import the snapshot of ``db``'s transaction (``pg_export_snapshot``), so the numbers are as
+    consistent as one long query's; elsewhere they run one after another in ``db``."""
+    engine = db.get_bind()
+    if engine.dialect.name != "postgresql" or workers < 2 or len(tasks) < 2:
+        return [task(db) for task in tasks]
+    snapshot = db.scalar(text("SELECT pg_export_snapshot()"))  # valid while db's transaction stays open
+    results: list = [None] * len(tasks)
+    pending = list(enumerate(tasks))
+    lock = threading.Lock()
+
+    def worker() -> None:
+        with Session(bind=engine) as session:
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    i, task = pending.pop(0)
+                results[i] = task(session)
+
+    with ThreadPoolExecutor(workers) as pool:
+        for future in [pool.submit(worker) for _ in range(min(workers, len(tasks)))]:
+            future.result()
+    return results
+
+
 def summary(db: Session, f: ind.Filters) -> dict:
     prev = previous(f)
+    tasks = [lambda s, i=i: ind.compute(s, i.id, f) for i in ind.CATALOGUE]
+    if prev:
+        tasks += [lambda s, i=i: ind.compute(s, i.id, prev) for i in ind.CATALOGUE]
+    tasks += [lambda s, c=c: ind.breakdown(s, c[0], f, c[1]) for c in BREAKDOWNS.values()]
+    results = run_consistently(db, tasks)
+    n = len(ind.CATALOGUE)
+    values, before = results[:n], (results[n:2 * n] if prev else [None] * n)
     rows = []
-    for i in ind.CATALOGUE:
-        value = ind.compute(db, i.id, f)
-        before = ind.compute(db, i.id, prev) if prev else None
-        change = round(100 * (value - before) / before, 1) if before else None
-        rows.append({"id": i.id, "name_zh": i.name_zh, "unit": i.unit, "value": value, "previous": before,
+    for i, value, was in zip(ind.CATALOGUE, values, before):
+        change = round(100 * (value - was) / was, 1) if was else None
+        rows.append({"id": i.id, "name_zh": i.name_zh, "unit": i.unit, "value": value, "previous": was,
                      "change_pct": change})
     charts = {}
-    for chart, (indicator, dim, title) in BREAKDOWNS.items():
-        data = ind.breakdown(db, indicator, f, dim)
+    for (chart, (indicator, dim, title)), data in zip(BREAKDOWNS.items(), results[-len(BREAKDOWNS):]):
         charts[chart] = {"title": title, "indicator": indicator, "by": dim,
                          "rows": [{"key": k, "label": label(dim, k), "value": v} for k, v in data.items()]}
     value = {r["id"]: r["value"] for r in rows}

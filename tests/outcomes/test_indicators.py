@@ -74,6 +74,14 @@ def facts(db):
             rows["deals"].append({"org": holder, "type": deal_type, "status": deal.status, "date": deal.contract_date,
                                   "amount": deal.amount or deal.loan_amount or deal.valuation or Decimal(0),
                                   "loan": deal.loan_amount or Decimal(0), "patents": [p.id for p in deal.patents]})
+        for i in range(5):  # undated recorded deals, and one patent dealt twice on one day
+            offer = offers[(i % 3) * 3]
+            deal = Deal(type=DealType.ORDINARY_LICENCE, status=DealStatus.RECORDED, from_org_id=offer.owner_org_id,
+                        contract_date=None if i < 3 else date(2025, 5, 5), patents=list(offer.patents),
+                        amount=Decimal(20000))
+            db.add(deal)
+            rows["deals"].append({"org": offer.owner, "type": deal.type, "status": deal.status, "date": deal.contract_date,
+                                  "amount": deal.amount, "loan": Decimal(0), "patents": [p.id for p in deal.patents]})
         from ipplatform.credit.models import CreditFlag
 
         db.flush()
@@ -109,7 +117,10 @@ def expected(rows, indicator: str, flt: ind.Filters) -> float:
         ts = ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
         return (lo is None or ts >= lo) and (hi is None or ts <= hi)
 
-    deals = [d for d in rows["deals"] if d["status"] == DealStatus.RECORDED and in_period(d["date"]) and org_ok(d["org"])]
+    def deal_in_period(d) -> bool:  # an undated deal counts only when no period is chosen
+        return in_period(d["date"]) if d["date"] else not (flt.start or flt.end)
+
+    deals = [d for d in rows["deals"] if d["status"] == DealStatus.RECORDED and deal_in_period(d) and org_ok(d["org"])]
     tl = [d for d in deals if d["type"] in TRANSFER_OR_LICENCE]
     univ = [d for d in tl if d["org"].kind.value in ("university", "research_institute")]
     if indicator == "offers_published":
@@ -166,7 +177,8 @@ def _sections():
 SECTION_DIVISIONS = _sections()
 FILTERS = [ind.Filters(), ind.Filters(start=date(2025, 3, 1), end=date(2025, 9, 30)),
            ind.Filters(county="411524"), ind.Filters(county="411500", org_kind="university"),
-           ind.Filters(industry_section="C", start=date(2025, 2, 1)), ind.Filters(industry_section="P")]
+           ind.Filters(industry_section="C", start=date(2025, 2, 1)), ind.Filters(industry_section="P"),
+           ind.Filters(end=date(2025, 6, 30)), ind.Filters(start=date(2025, 5, 5), end=date(2025, 5, 5))]
 
 
 @pytest.mark.parametrize("flt", FILTERS, ids=[str(i) for i in range(len(FILTERS))])
@@ -186,6 +198,8 @@ def test_breakdowns_add_up_and_match(db, facts):
     assert sum(by_ipc.values()) == ind.compute(db, "deals_count", flt)
     by_month = ind.breakdown(db, "deals_count", flt, "month")
     assert sum(by_month.values()) == ind.compute(db, "deals_count", flt)
+    undated = by_month.pop("未知")
+    assert undated == len([d for d in facts["deals"] if d["status"] == DealStatus.RECORDED and d["date"] is None]) == 3
     assert all(len(k) == 7 and k[4] == "-" for k in by_month)
 
 
@@ -200,3 +214,28 @@ def test_fixture_exercises_every_indicator(db, facts):
     """Guard against a vacuous comparison: on the whole period every indicator is non-zero."""
     for indicator in ind.CATALOGUE:
         assert ind.compute(db, indicator.id, ind.Filters()) > 0, indicator.id
+
+
+COUNTED = ["offers_published", "demands_published", "matches_generated", "matches_contacted", "matches_agreed",
+           "deals_count", "univ_transfer_licence", "flagged_deals"]
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=[str(i) for i in range(len(FILTERS))])
+def test_every_number_is_traceable_to_its_records(db, facts, flt):
+    from ipplatform.stats.records import records
+
+    for indicator in COUNTED:
+        r = records(db, indicator, flt, 1, 500)
+        assert r.total == len(r.rows) == ind.compute(db, indicator, flt), indicator
+    deals = records(db, "deals_amount", flt, 1, 500).rows
+    assert round(sum(float(row[4] or 0) for row in deals) / 10000, 2) == pytest.approx(ind.compute(db, "deals_amount", flt))
+    patents = {n for row in records(db, "deals_patents", flt, 1, 500).rows for n in row[6].split("、") if n}
+    assert len(patents) == ind.compute(db, "deals_patents", flt)
+    pledgors = records(db, "pledge_enterprises", flt, 1, 500).rows
+    assert len({row[2] for row in pledgors}) == ind.compute(db, "pledge_enterprises", flt)
+    for rate in ("conversion_rate_listed", "conversion_rate_university"):
+        rows = records(db, rate, flt, 1, 500).rows
+        want = round(100 * sum(1 for row in rows if row[3]) / len(rows), 2) if rows else 0.0
+        assert want == ind.compute(db, rate, flt), rate
+    first, second = records(db, "deals_count", flt, 1, 3), records(db, "deals_count", flt, 2, 3)
+    assert not {r[0] for r in first.rows} & {r[0] for r in second.rows}  # pages do not overlap

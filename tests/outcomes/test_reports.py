@@ -95,3 +95,21 @@ def test_dashboard_in_browser(db, office, app, page, tmp_path):  # noqa: F811
         assert shot.stat().st_size > 50_000  # charts drawn, not an empty page
         page.goto(base + "/stats/indicators")
         assert page.get_by_test_id("catalogue").locator("tr").count() == len(ind.CATALOGUE) + 1
+
+
+def test_records_behind_a_number_api_csv_and_page(client, db, office):
+    staff, member = office
+    assert client.get("/api/stats/records/deals_count", headers=member).status_code == 403
+    assert client.get("/api/stats/records/nonsense", headers=staff).status_code == 422
+    body = client.get("/api/stats/records/deals_count", headers=staff, params={"size": 10}).json()
+    assert body["total"] == ind.compute(db, "deals_count") > 10 and len(body["rows"]) == 10
+    assert body["columns"][0] == "交易编号" and body["kind"] == "deal"
+    raw = client.get("/api/stats/records/deals_count", headers=staff, params={"format": "csv", "county": "411524"})
+    rows = list(csv.reader(io.StringIO(raw.text.lstrip("\ufeff"))))
+    assert rows[0][:2] == ["交易编号", "类型"]
+    assert len(rows) - 1 == ind.compute(db, "deals_count", ind.Filters(county="411524")) > 0
+    login = client.post("/login", data={"username": "staff", "password": f.PASSWORD}, follow_redirects=False)
+    assert login.status_code == 303
+    html = client.get("/stats/records/deals_count?county=411524").text
+    assert f"记录共 {len(rows) - 1} 条" in html and "下载 CSV" in html
+    assert 'href="/stats/records/deals_count?' in client.get("/stats?county=411524").text
