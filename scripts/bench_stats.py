@@ -116,6 +116,8 @@ def load(url: str, n_deals: int, rng: random.Random) -> None:
     copy(conn, "credit_flag", ["id", "deal_id", "rule", "evidence", "message_zh", "status", "created_at"],
          ((i, 1 + (i * 41) % n_deals, "price_outlier", "{}", "合成预警", "open" if i % 3 else "cleared", now)
           for i in range(1, 20_001)))
+    for table in ("organisation", "patent", "offer", "demand", "match", "deal", "conversion", "credit_flag"):
+        conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     conn.commit()
     with engine.begin() as c:
         c.execute(text("ANALYZE"))
