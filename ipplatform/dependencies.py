@@ -51,6 +51,16 @@ def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+def staff_user(user: Annotated[User, Depends(current_user)]) -> User:
+    """Office staff and administrators: statistics, credit supervision, the audit trail, bulk imports."""
+    from ipplatform.auth.policy import reads_everything
+
+    if not reads_everything(user):
+        raise Forbidden("Only office staff may do this", "仅知识产权局工作人员可以查看或办理此项")
+    return user
+
+
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
 AdminUser = Annotated[User, Depends(admin_user)]
+StaffUser = Annotated[User, Depends(staff_user)]

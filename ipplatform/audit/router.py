@@ -7,19 +7,15 @@ from sqlalchemy import select
 
 from ipplatform.audit.models import AuditRecord
 from ipplatform.audit.schemas import AuditRead
-from ipplatform.auth import policy
-from ipplatform.common.errors import Forbidden
 from ipplatform.common.schemas import PageParams
-from ipplatform.dependencies import CurrentUser, DbSession
+from ipplatform.dependencies import DbSession, StaffUser
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("", response_model=list[AuditRead])
-def list_audit(user: CurrentUser, db: DbSession, page: Annotated[PageParams, Depends()],
+def list_audit(_: StaffUser, db: DbSession, page: Annotated[PageParams, Depends()],
                entity_type: Annotated[str | None, Query(max_length=40)] = None, entity_id: int | None = None):
-    if not policy.reads_everything(user):
-        raise Forbidden("Only office staff and admins read the audit trail", "仅知识产权局工作人员或管理员可查看审计记录")
     stmt = select(AuditRecord)
     if entity_type:
         stmt = stmt.where(AuditRecord.entity_type == entity_type)

@@ -6,12 +6,11 @@ from fastapi import APIRouter
 from pydantic import Field
 from sqlalchemy import select
 
-from ipplatform.auth import policy
-from ipplatform.common.errors import Forbidden, NotFound
+from ipplatform.common.errors import NotFound
 from ipplatform.common.schemas import AppSchema, InputSchema
 from ipplatform.common.validators import CreditCode
 from ipplatform.credit.models import CreditFlag, DishonestEntity
-from ipplatform.dependencies import CurrentUser, DbSession
+from ipplatform.dependencies import DbSession, StaffUser
 
 router = APIRouter(prefix="/credit", tags=["credit"])
 
@@ -42,20 +41,13 @@ class Review(InputSchema):
     status: str = Field(pattern="^(cleared|confirmed)$")
 
 
-def _staff(user) -> None:
-    if not policy.reads_everything(user):
-        raise Forbidden("Only office staff handle credit supervision", "仅工作人员可以处理信用监管事项")
-
-
 @router.get("/dishonest", response_model=list[DishonestOut])
-def list_dishonest(user: CurrentUser, db: DbSession):
-    _staff(user)
+def list_dishonest(_: StaffUser, db: DbSession):
     return db.scalars(select(DishonestEntity).order_by(DishonestEntity.id)).all()
 
 
 @router.post("/dishonest", response_model=DishonestOut, status_code=201)
-def add_dishonest(data: DishonestIn, user: CurrentUser, db: DbSession):
-    _staff(user)
+def add_dishonest(data: DishonestIn, _: StaffUser, db: DbSession):
     entity = DishonestEntity(**data.model_dump())
     db.add(entity)
     db.flush()
@@ -63,14 +55,12 @@ def add_dishonest(data: DishonestIn, user: CurrentUser, db: DbSession):
 
 
 @router.get("/flags", response_model=list[FlagOut])
-def list_flags(user: CurrentUser, db: DbSession, status: str = "open"):
-    _staff(user)
+def list_flags(_: StaffUser, db: DbSession, status: str = "open"):
     return db.scalars(select(CreditFlag).where(CreditFlag.status == status).order_by(CreditFlag.id.desc())).all()
 
 
 @router.post("/flags/{flag_id}/review", response_model=FlagOut)
-def review_flag(flag_id: int, data: Review, user: CurrentUser, db: DbSession):
-    _staff(user)
+def review_flag(flag_id: int, data: Review, user: StaffUser, db: DbSession):
     flag = db.get(CreditFlag, flag_id)
     if flag is None:
         raise NotFound("flag", "信用预警", flag_id)

@@ -17,12 +17,13 @@ import statistics
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ipplatform.credit.models import CreditFlag, DishonestEntity
 from ipplatform.outcomes.enums import DealStatus, DealType
 from ipplatform.outcomes.models import Deal, deal_patent
+from ipplatform.patents.models import Patent
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class RuleConfig:
     min_comparables: int = 8
 
 
-def _transfers(db: Session):
+def _transfers():
     return select(Deal).where(Deal.type == DealType.TRANSFER, Deal.status == DealStatus.RECORDED)
 
 
@@ -45,7 +46,7 @@ def repeated_transfer(db: Session, deal: Deal, cfg: RuleConfig) -> list[tuple[st
     out = []
     window = timedelta(days=cfg.window_days)
     for patent in deal.patents:
-        others = db.scalars(_transfers(db).join(deal_patent).where(
+        others = db.scalars(_transfers().join(deal_patent).where(
             deal_patent.c.patent_id == patent.id, Deal.id != deal.id,
             Deal.contract_date >= deal.contract_date - window, Deal.contract_date <= deal.contract_date + window)).unique().all()
         if len(others) + 1 >= cfg.min_transfers:
@@ -87,11 +88,14 @@ def price_outlier(db: Session, deal: Deal, cfg: RuleConfig) -> list[tuple[str, d
     first = deal.patents[0]
     section, kind = (first.ipc_main or "?")[:1], first.kind
     per_patent = float(deal.amount) / len(deal.patents)
-    prices = []
-    for other in db.scalars(_transfers(db).where(Deal.id != deal.id, Deal.amount.is_not(None))).unique():
-        if other.patents and (other.patents[0].ipc_main or "?")[:1] == section and other.patents[0].kind == kind:
-            prices.append(float(other.amount) / len(other.patents))
-    prices = [p for p in prices if p > 0]
+    # comparables by their first patent (lowest id, as ``deal.patents`` is ordered), priced in SQL
+    first = (select(deal_patent.c.deal_id, func.min(deal_patent.c.patent_id).label("patent_id"),
+                    func.count().label("n")).group_by(deal_patent.c.deal_id).subquery())
+    rows = db.execute(_transfers().with_only_columns(Deal.amount, first.c.n)
+                      .join(first, first.c.deal_id == Deal.id).join(Patent, Patent.id == first.c.patent_id)
+                      .where(Deal.id != deal.id, Deal.amount > 0, Patent.kind == kind,
+                             func.coalesce(func.substr(Patent.ipc_main, 1, 1), "?") == section))
+    prices = [float(amount) / n for amount, n in rows]
     if len(prices) < cfg.min_comparables:
         return []
     logs = [math.log(p) for p in prices]

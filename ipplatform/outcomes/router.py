@@ -5,7 +5,7 @@ from sqlalchemy import or_, select
 
 from ipplatform.auth import policy
 from ipplatform.common.errors import Forbidden
-from ipplatform.dependencies import CurrentUser, DbSession
+from ipplatform.dependencies import CurrentUser, DbSession, StaffUser
 from ipplatform.organisations import service as org_service
 from ipplatform.outcomes import importer, service
 from ipplatform.outcomes.models import Deal
@@ -53,9 +53,7 @@ def record_deal(deal_id: int, data: DealRecord, user: CurrentUser, db: DbSession
 
 
 @router.post("/deals/import", summary="bulk import of deals from .xlsx (all rows or none)")
-async def import_deals(file: UploadFile, user: CurrentUser, db: DbSession):
-    if not policy.reads_everything(user):
-        raise Forbidden("Only office staff import deals", "仅工作人员可以批量导入交易")
+async def import_deals(file: UploadFile, user: StaffUser, db: DbSession):
     content = await file.read()
     result = importer.import_deals(db, content, file.filename or "", user.id)
     return {"imported": result.imported, "deal_ids": result.deal_ids}

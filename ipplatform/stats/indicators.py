@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
-from decimal import Decimal
 
 from sqlalchemy import Select, String, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
@@ -188,9 +187,7 @@ def _first_rows(f: Filters, univ: bool = False) -> Select:
 
 
 def _number(value) -> float:
-    if value is None:
-        return 0.0
-    return float(value) if isinstance(value, Decimal | float) else float(value)
+    return 0.0 if value is None else float(value)
 
 
 def _conversion_rate(db: Session, patents: Select, f: Filters) -> float:

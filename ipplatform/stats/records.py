@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from ipplatform.common.errors import FieldError
 from ipplatform.demands.models import Demand
 from ipplatform.matching.models import Match
 from ipplatform.offers.models import Offer
@@ -95,9 +96,22 @@ def _rows(db: Session, kind: str, ids: list[int], f: ind.Filters) -> list[list]:
 
 
 def records(db: Session, indicator_id: str, f: ind.Filters, page: int = 1, size: int = 50) -> Records:
+    """One page of the records (newest first) and their total."""
     kind, ids = _ids(indicator_id, f)
     sub = ids.subquery()
     total = db.scalar(select(func.count()).select_from(sub))
     key = sub.c[0]
     page_ids = list(db.scalars(select(key).order_by(key.desc()).limit(size).offset((page - 1) * size)))
     return Records(kind, total, _rows(db, kind, page_ids, f))
+
+
+def every_record(db: Session, indicator_id: str, f: ind.Filters, limit: int) -> Records:
+    """All the records (for a download), read 500 at a time; refused when there are more than ``limit``."""
+    kind, ids = _ids(indicator_id, f)
+    key = ids.subquery().c[0]
+    all_ids = list(db.scalars(select(key).order_by(key.desc()).limit(limit + 1)))
+    if len(all_ids) > limit:
+        raise FieldError(f"more than {limit} records; narrow the period or filters",
+                         f"记录超过 {limit} 条，请缩小统计期间或筛选条件后再下载", field="format")
+    rows = [row for i in range(0, len(all_ids), 500) for row in _rows(db, kind, all_ids[i:i + 500], f)]
+    return Records(kind, len(all_ids), rows)

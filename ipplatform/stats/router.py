@@ -8,12 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from ipplatform.auth import policy
-from ipplatform.common.errors import FieldError, Forbidden
-from ipplatform.dependencies import CurrentUser, DbSession
+from ipplatform.common.errors import FieldError
+from ipplatform.dependencies import DbSession, StaffUser
 from ipplatform.stats import indicators as ind
 from ipplatform.stats import report
-from ipplatform.stats.records import records
+from ipplatform.stats.records import every_record, records
 from ipplatform.stats.summary import label, summary
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
@@ -31,27 +30,18 @@ def filters(start: date | None = None, end: date | None = None,
 StatsFilters = Annotated[ind.Filters, Depends(filters)]
 
 
-def staff(user: CurrentUser):
-    if not policy.reads_everything(user):
-        raise Forbidden("Statistics are for office staff", "统计数据仅对知识产权局工作人员开放")
-    return user
-
-
-Staff = Annotated[object, Depends(staff)]
-
-
 @router.get("/indicators")
 def catalogue():
     return [i.__dict__ for i in ind.CATALOGUE]
 
 
 @router.get("/summary")
-def get_summary(f: StatsFilters, _: Staff, db: DbSession):
+def get_summary(f: StatsFilters, _: StaffUser, db: DbSession):
     return summary(db, f)
 
 
 @router.get("/breakdown/{indicator_id}")
-def get_breakdown(indicator_id: str, f: StatsFilters, _: Staff, db: DbSession,
+def get_breakdown(indicator_id: str, f: StatsFilters, _: StaffUser, db: DbSession,
                   by: Literal["county", "industry", "org_kind", "type", "month", "ipc_section"] = "county", format: str = "json"):
     if indicator_id not in ind.BY_ID:
         raise FieldError(f"unknown indicator {indicator_id}", f"未知指标 {indicator_id}", field="indicator_id")
@@ -78,28 +68,22 @@ def csv_response(header: list[str], rows, filename: str) -> Response:
 
 
 @router.get("/records/{indicator_id}")
-def get_records(indicator_id: str, f: StatsFilters, _: Staff, db: DbSession,
+def get_records(indicator_id: str, f: StatsFilters, _: StaffUser, db: DbSession,
                 page: Annotated[int, Query(ge=1)] = 1, size: Annotated[int, Query(ge=1, le=500)] = 50,
                 format: Literal["json", "csv"] = "json"):
     """The deals, offers, demands, matches or patents behind an indicator's number (CSV: all of them)."""
     if indicator_id not in ind.BY_ID:
         raise FieldError(f"unknown indicator {indicator_id}", f"未知指标 {indicator_id}", field="indicator_id")
     if format == "csv":
-        first = records(db, indicator_id, f, 1, 500)
-        if first.total > CSV_LIMIT:
-            raise FieldError(f"{first.total} records; narrow the period or filters (at most {CSV_LIMIT})",
-                             f"共 {first.total} 条记录，超过 {CSV_LIMIT} 条，请缩小统计期间或筛选条件后再下载", field="format")
-        rows = list(first.rows)
-        for n in range(2, (first.total + 499) // 500 + 1):
-            rows += records(db, indicator_id, f, n, 500).rows
-        return csv_response(first.columns, rows, f"{indicator_id}-records.csv")
+        every = every_record(db, indicator_id, f, CSV_LIMIT)
+        return csv_response(every.columns, every.rows, f"{indicator_id}-records.csv")
     r = records(db, indicator_id, f, page, size)
     return {"indicator": indicator_id, "kind": r.kind, "total": r.total, "page": page, "size": size,
             "columns": r.columns, "rows": r.rows}
 
 
 @router.get("/report.xlsx")
-def get_report(f: StatsFilters, _: Staff, db: DbSession):
+def get_report(f: StatsFilters, _: StaffUser, db: DbSession):
     return Response(report.build(db, f),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="ip-operations-report.xlsx"'})
