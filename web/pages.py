@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -118,7 +119,10 @@ def _listing_page(request, db, user, page, q, mode, mine, list_fn, template):
     own = bool(mine and user)
     items, total = list_fn(db, user, page, status=None if own else ListingStatus.PUBLISHED, mode=mode,
                            q=q or None, org_id=user.org_id if own else None)
-    return render(request, template, user, items=items, total=total, page=page, q=q or "", mode=mode, mine=mine)
+    kept = {"q": q, "mode": mode.value if mode else None, "mine": 1 if mine else None}
+    base = f"{request.url.path}?{urlencode({k: v for k, v in kept.items() if v})}&"  # the pager adds page=
+    return render(request, template, user, items=items, total=total, page=page, q=q or "", mode=mode, mine=mine,
+                  pager_base=base)
 
 
 @router.get("/offers/new", response_class=HTMLResponse)
@@ -302,8 +306,6 @@ FACET_PARAM = {"ipc_subclass": "ipc", "industry_division": "industry", "county":
 
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, db: DbSession, user: OptionalUser):
-    from urllib.parse import urlencode
-
     from ipplatform.search.documents import DocType
     from ipplatform.search.router import ALLOWED, _params, request_from_query
     from ipplatform.search.service import SearchUnavailable
@@ -344,15 +346,12 @@ def search_page(request: Request, db: DbSession, user: OptionalUser):
 @router.get("/stats", response_class=HTMLResponse)
 def stats_page(request: Request, db: DbSession, user: OptionalUser):
     import json
-    from urllib.parse import urlencode
 
     from ipplatform.stats import indicators as ind
     from ipplatform.stats.summary import summary
 
-    if user is None:
-        return login_redirect(request)
-    if not policy.reads_everything(user):
-        return render(request, "not_found.html", user, 403, message="统计数据仅对知识产权局工作人员开放")
+    if (refused := _not_staff(request, user)) is not None:
+        return refused
     q = {k: v for k, v in request.query_params.items() if v}
     error = None
     try:
@@ -363,6 +362,15 @@ def stats_page(request: Request, db: DbSession, user: OptionalUser):
     data = summary(db, f)
     return render(request, "stats.html", user, data=data, data_json=json.dumps(data, ensure_ascii=False), q=q,
                   query=urlencode(q), error=error, catalogue=ind.CATALOGUE)
+
+
+def _not_staff(request: Request, user) -> HTMLResponse | RedirectResponse | None:
+    """The answer for a visitor who may not see statistics (login first, or 403), else None."""
+    if user is None:
+        return login_redirect(request)
+    if not policy.reads_everything(user):
+        return render(request, "not_found.html", user, 403, message="统计数据仅对知识产权局工作人员开放")
+    return None
 
 
 def _stats_filters(q: dict):
@@ -379,15 +387,11 @@ def _stats_filters(q: dict):
 @router.get("/stats/records/{indicator_id}", response_class=HTMLResponse)
 def stats_records_page(indicator_id: str, request: Request, db: DbSession, user: OptionalUser, page: int = 1):
     """The records behind one indicator's number, with the dashboard's filters."""
-    from urllib.parse import urlencode
-
     from ipplatform.stats import indicators as ind
     from ipplatform.stats.records import records
 
-    if user is None:
-        return login_redirect(request)
-    if not policy.reads_everything(user):
-        return render(request, "not_found.html", user, 403, message="统计数据仅对知识产权局工作人员开放")
+    if (refused := _not_staff(request, user)) is not None:
+        return refused
     if indicator_id not in ind.BY_ID:
         return render(request, "not_found.html", user, 404, message=f"未知指标 {indicator_id}")
     q = {k: v for k, v in request.query_params.items() if v and k != "page"}

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -129,20 +130,20 @@ def evaluate(db: Session, deal: Deal, cfg: RuleConfig = RuleConfig(), rules: dic
     return flags
 
 
-def flagged_org_ids(db: Session) -> set[int]:
-    """Organisations with an open flag on one of their deals, or on the dishonest list today."""
-    from datetime import date
-
+def flagged_org_ids(db: Session, org_ids: Iterable[int]) -> set[int]:
+    """Those of ``org_ids`` with an open flag on one of their deals, or on the dishonest list today."""
     from ipplatform.organisations.models import Organisation
 
-    ids = set()
-    for from_id, to_id in db.execute(select(Deal.from_org_id, Deal.to_org_id).join(
-            CreditFlag, CreditFlag.deal_id == Deal.id).where(CreditFlag.status == "open")):
-        ids.update(i for i in (from_id, to_id) if i)
+    org_ids = sorted(set(org_ids))
+    if not org_ids:
+        return set()
     today = date.today()
-    codes = set(db.scalars(select(DishonestEntity.credit_code).where(
-        DishonestEntity.listed_from <= today,
-        (DishonestEntity.listed_to.is_(None)) | (DishonestEntity.listed_to >= today))))
-    if codes:
-        ids.update(db.scalars(select(Organisation.id).where(Organisation.credit_code.in_(codes))))
+    on_list = (select(Organisation.id).join(DishonestEntity, DishonestEntity.credit_code == Organisation.credit_code)
+               .where(Organisation.id.in_(org_ids), DishonestEntity.listed_from <= today,
+                      DishonestEntity.listed_to.is_(None) | (DishonestEntity.listed_to >= today)))
+    ids = set(db.scalars(on_list))
+    open_deals = select(Deal.from_org_id, Deal.to_org_id).join(CreditFlag, CreditFlag.deal_id == Deal.id).where(
+        CreditFlag.status == "open", Deal.from_org_id.in_(org_ids) | Deal.to_org_id.in_(org_ids))
+    for pair in db.execute(open_deals):
+        ids.update(i for i in pair if i in org_ids)
     return ids

@@ -80,7 +80,7 @@ class Matcher:
                                               .options(selectinload(Offer.patents))).unique()}
         from ipplatform.credit.rules import flagged_org_ids
 
-        flagged = flagged_org_ids(db)
+        flagged = flagged_org_ids(db, (o.owner_org_id for o in offers.values()))
         sem_scores = dict(sem)
         floor = min(sem_scores.values()) if sem_scores else 0.0
         out = []

@@ -201,7 +201,7 @@ class SearchService:
         rows = {r.id: r for r in db.scalars(stmt).unique()}
         from ipplatform.credit.rules import flagged_org_ids
 
-        flagged = flagged_org_ids(db)
+        flagged = flagged_org_ids(db, (r.owner_org_id if doc_type == DocType.OFFER else r.org_id for r in rows.values()))
         hits = []
         for doc_id, score in page:
             row = rows.get(doc_id)
