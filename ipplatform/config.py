@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -17,8 +17,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IPP_", env_file=".env", extra="ignore")
 
     database_url: str = Field(
-        default=f"sqlite:///{DATA_DIR / 'ipplatform.sqlite3'}",
-        description="SQLAlchemy URL. SQLite (default) or postgresql+psycopg://user@host/db",
+        default="",
+        description="SQLAlchemy URL: SQLite in data_dir (default) or postgresql+psycopg://user@host/db",
     )
     search_backend: Literal["embedded", "elasticsearch"] = "embedded"
     engine_url: str = "http://127.0.0.1:9200"
@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="dev-only-change-me", min_length=8)
     token_ttl_hours: int = 12
     data_dir: Path = DATA_DIR
+
+    @model_validator(mode="after")
+    def _default_database(self):
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'ipplatform.sqlite3'}"
+        return self
 
 
 @lru_cache

@@ -51,12 +51,17 @@ def make_engine(url: str) -> Engine:
 
 @lru_cache
 def default_engine() -> Engine:
-    settings = get_settings()
-    if settings.database_url.startswith("sqlite:///"):
+    url = get_settings().database_url
+    ensure_sqlite_dir(url)
+    return make_engine(url)
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite database file (SQLite creates the file, not its folder)."""
+    if url.startswith("sqlite:///"):
         from pathlib import Path
 
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.database_url)
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 
 from ipplatform.config import get_settings
+from ipplatform.database import ensure_sqlite_dir
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -23,8 +24,7 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
     url = url or get_settings().database_url
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url), revision)
 
 

@@ -163,7 +163,8 @@ def _read_patents(limit: int, rng: random.Random) -> list[dict]:
              or any(w in r["title_zh"] for w in DEMAND_WORDS)]
     # Rarest needs first (tea before batteries): rank by the first demand word a title contains.
     local.sort(key=lambda r: min((i for i, w in enumerate(DEMAND_WORDS) if w in r["title_zh"]), default=len(DEMAND_WORDS)))
-    others = [r for r in titles if r not in local]
+    chosen = {id(r) for r in local}
+    others = [r for r in titles if id(r) not in chosen]
     titles = local[: limit // 2] + others
     rows = [{"publication_number": r["publication_number"], "kind": "A", "title": _title_of(r),
              "ipc": list(dict.fromkeys(c[:4] for c in json.loads(r["cpc_subgroups_json"])))[:5] or ["G06F"],

@@ -49,13 +49,5 @@ def can_read_listing(user, listing, org_ids: set[int]) -> bool:
     return user is not None and user.org_id in org_ids
 
 
-def can_create_organisation(user) -> bool:
-    return user is not None and user.role in (Role.ADMIN, Role.OFFICE_STAFF)
-
-
-def can_verify_organisation(user) -> bool:
-    return user is not None and user.role in (Role.ADMIN, Role.OFFICE_STAFF)
-
-
 def can_edit_organisation(user, org: Organisation) -> bool:
     return is_admin(user) or (user is not None and user.role in MEMBER_ROLES and user.org_id == org.id)

@@ -7,6 +7,7 @@ from ipplatform.auth.models import User
 from ipplatform.auth.schemas import UserCreate, UserUpdate
 from ipplatform.auth.security import hash_password, verify_password
 from ipplatform.common.errors import Conflict, FieldError, NotFound
+from ipplatform.common.patch import assign
 from ipplatform.organisations.models import Organisation
 
 
@@ -49,9 +50,9 @@ def update(db: Session, user: User, data: UserUpdate) -> User:
     patch = data.model_dump(exclude_unset=True)
     if "org_id" in patch:
         _check_org(db, patch["org_id"])
-    if "password" in patch:
+    if patch.get("password") is not None:
         user.password_hash = hash_password(patch.pop("password"))
-    for key, value in patch.items():
-        setattr(user, key, value)
+    patch.pop("password", None)
+    assign(user, patch)
     db.flush()
     return user

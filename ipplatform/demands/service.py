@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from ipplatform.common import lifecycle
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.errors import Conflict, NotFound
+from ipplatform.common.patch import assign, merged
 from ipplatform.common.schemas import PageParams
 from ipplatform.database import json_list_contains
 from ipplatform.demands.models import Demand
@@ -33,13 +34,8 @@ def create(db: Session, data: DemandCreate, *, org_id: int, user_id: int | None,
 def update(db: Session, demand: Demand, data: DemandUpdate) -> Demand:
     if demand.status == ListingStatus.CLOSED:
         raise Conflict("a closed demand cannot be edited", "已关闭的需求信息不能修改", code="closed")
-    current = {k: getattr(demand, k) for k in DemandFields.model_fields}
-    merged = DemandFields.model_validate({**current, **data.model_dump(exclude_unset=True)})
-    values = merged.model_dump()
-    values["modes"] = [m.value for m in merged.modes]
-    for key, value in values.items():
-        if getattr(demand, key) != value:
-            setattr(demand, key, value)
+    values = merged(demand, DemandFields, data)
+    assign(demand, {**values.model_dump(), "modes": [m.value for m in values.modes]})
     db.flush()
     return demand
 

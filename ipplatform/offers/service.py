@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from ipplatform.common import lifecycle
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.errors import Conflict, FieldError, NotFound
+from ipplatform.common.patch import assign, merged
 from ipplatform.common.schemas import PageParams
 from ipplatform.database import json_list_contains
 from ipplatform.offers.models import Offer
@@ -65,16 +66,11 @@ def create(db: Session, data: OfferCreate, *, owner: Organisation, publisher_org
 def update(db: Session, offer: Offer, data: OfferUpdate) -> Offer:
     if offer.status == ListingStatus.CLOSED:
         raise Conflict("a closed offer cannot be edited", "已成交/关闭的供给信息不能修改", code="closed")
-    current = {k: getattr(offer, k) for k in OfferFields.model_fields if k != "patent_ids"}
-    current["patent_ids"] = [p.id for p in offer.patents]
-    merged = OfferFields.model_validate({**current, **data.model_dump(exclude_unset=True)})
-    if merged.patent_ids != current["patent_ids"] or merged.modes != current["modes"]:
-        offer.patents = _patents_for(db, merged.patent_ids, offer.owner_org_id, merged.modes)
-    for key, value in merged.model_dump(exclude={"patent_ids"}).items():
-        if key == "modes":
-            value = [m.value for m in merged.modes]
-        if getattr(offer, key) != value:
-            setattr(offer, key, value)
+    patent_ids = [p.id for p in offer.patents]
+    values = merged(offer, OfferFields, data, patent_ids=patent_ids)
+    if values.patent_ids != patent_ids or values.modes != offer.modes:
+        offer.patents = _patents_for(db, values.patent_ids, offer.owner_org_id, values.modes)
+    assign(offer, {**values.model_dump(exclude={"patent_ids"}), "modes": [m.value for m in values.modes]})
     db.flush()
     return offer
 

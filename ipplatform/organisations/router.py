@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from ipplatform.auth import policy
 from ipplatform.common.errors import Forbidden
 from ipplatform.common.schemas import Page, PageParams
-from ipplatform.dependencies import CurrentUser, DbSession
+from ipplatform.dependencies import CurrentUser, DbSession, StaffUser
 from ipplatform.organisations import service
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.models import Organisation
@@ -36,9 +36,7 @@ def read_organisation(org: CurrentOrg):
 
 
 @router.post("", response_model=OrganisationRead, status_code=201)
-def create_organisation(data: OrganisationCreate, user: CurrentUser, db: DbSession):
-    if not policy.can_create_organisation(user):
-        raise Forbidden("Only office staff and admins register organisations", "仅知识产权局工作人员或管理员可登记机构")
+def create_organisation(data: OrganisationCreate, _: StaffUser, db: DbSession):
     return service.create(db, data)
 
 
@@ -50,7 +48,5 @@ def update_organisation(org: CurrentOrg, data: OrganisationUpdate, user: Current
 
 
 @router.post("/{org_id}/verify", response_model=OrganisationRead)
-def verify_organisation(org: CurrentOrg, user: CurrentUser, db: DbSession, verified: bool = True):
-    if not policy.can_verify_organisation(user):
-        raise Forbidden("Only office staff and admins verify organisations", "仅知识产权局工作人员或管理员可认证机构")
+def verify_organisation(org: CurrentOrg, _: StaffUser, db: DbSession, verified: bool = True):
     return service.set_verified(db, org, verified)

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ipplatform.common.errors import Conflict, FieldError, NotFound
+from ipplatform.common.patch import assign
 from ipplatform.common.schemas import PageParams
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.models import Organisation
@@ -45,10 +46,7 @@ def update(db: Session, org: Organisation, data: OrganisationUpdate) -> Organisa
     patch = data.model_dump(exclude_unset=True)
     if "custodian_org_id" in patch:
         _check_custodian(db, patch["custodian_org_id"], org.id)
-    for key, value in patch.items():
-        if value is None and key in ("name", "county_code"):
-            raise FieldError(f"{key} cannot be empty", "该字段不能为空", field=key)
-        setattr(org, key, value)
+    assign(org, patch)
     db.flush()
     return org
 

@@ -4,6 +4,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ipplatform.common.errors import Conflict, NotFound
+from ipplatform.common.patch import assign, merged
 from ipplatform.common.schemas import PageParams
 from ipplatform.offers.models import offer_patent
 from ipplatform.patents.models import Patent
@@ -38,12 +39,9 @@ def create(db: Session, data: PatentCreate, owner_org_id: int, *, synthetic: boo
 
 def update(db: Session, patent: Patent, data: PatentUpdate) -> Patent:
     """Apply a partial update, re-validating the whole record with the create rules."""
-    current = {k: getattr(patent, k) for k in PatentFields.model_fields}
-    merged = PatentFields.model_validate({**current, **data.model_dump(exclude_unset=True)})
-    _check_unique(db, merged, patent.id)
-    for key, value in merged.model_dump().items():
-        if getattr(patent, key) != value:
-            setattr(patent, key, value)
+    values = merged(patent, PatentFields, data)
+    _check_unique(db, values, patent.id)
+    assign(patent, values.model_dump())
     db.flush()
     return patent
 
