@@ -12,6 +12,7 @@ from ipplatform.database import json_list_contains
 from ipplatform.offers.models import Offer
 from ipplatform.offers.schemas import OfferCreate, OfferFields, OfferUpdate
 from ipplatform.organisations.models import Organisation
+from ipplatform.patents import service as patents_service
 from ipplatform.patents.enums import LegalStatus
 from ipplatform.patents.models import Patent
 
@@ -27,14 +28,7 @@ def get(db: Session, offer_id: int) -> Offer:
 
 
 def _patents_for(db: Session, ids: list[int], owner_id: int, modes: list[str]) -> list[Patent]:
-    patents = list(db.scalars(select(Patent).where(Patent.id.in_(ids))))
-    missing = sorted(set(ids) - {p.id for p in patents})
-    if missing:
-        raise FieldError(f"patents {missing} do not exist", f"专利 {missing} 不存在", field="patent_ids")
-    foreign = [p.application_number for p in patents if p.owner_org_id != owner_id]
-    if foreign:
-        raise FieldError(f"patents {foreign} are not owned by the offering organisation",
-                         f"专利 {foreign} 不属于该供给机构", field="patent_ids")
+    patents = patents_service.load_owned(db, ids, owner_id, "该供给机构")
     dead = [p.application_number for p in patents if p.legal_status in DEAD_STATUSES]
     if dead:
         raise FieldError(f"patents {dead} are no longer in force", f"专利 {dead} 已失效，不能交易",
@@ -45,8 +39,7 @@ def _patents_for(db: Session, ids: list[int], owner_id: int, modes: list[str]) -
         mode = needs_grant[0]
         raise FieldError(f"only granted, valid patents can be offered for {mode.value}: {ungranted}",
                          f"只有已授权且有效的专利可以{mode.zh}：{ungranted}", field="modes")
-    order = {pid: i for i, pid in enumerate(ids)}
-    return sorted(patents, key=lambda p: order[p.id])
+    return patents
 
 
 def create(db: Session, data: OfferCreate, *, owner: Organisation, publisher_org_id: int,

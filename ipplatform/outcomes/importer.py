@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 
 from ipplatform.common.errors import AppError, translate_errors
 from ipplatform.common.validators import InvalidValue, normalize_application_number, normalize_credit_code
-from ipplatform.credit.rules import evaluate
 from ipplatform.organisations.models import Organisation
 from ipplatform.outcomes import service
-from ipplatform.outcomes.enums import DealStatus, DealType
-from ipplatform.outcomes.schemas import DealCreate
+from ipplatform.outcomes.enums import DealType
+from ipplatform.outcomes.schemas import DealCreate, DealRecord
 from ipplatform.patents.models import Patent
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -68,11 +67,16 @@ def read_workbook(content: bytes, filename: str) -> pd.DataFrame:
     return frame
 
 
+def _numbers(cell) -> list[str]:
+    """The application numbers of a cell (separated by ; or ；)."""
+    return [n for n in str(cell).replace("；", ";").split(";") if n.strip()]
+
+
 def _patent_ids(db: Session, frame: pd.DataFrame) -> dict[str, int]:
     """Application number → patent id for every valid number in the file, in one query per 900."""
     numbers = set()
     for cell in frame.get("申请号", []):
-        for number in str(cell).replace("；", ";").split(";"):
+        for number in _numbers(cell):
             try:
                 numbers.add(normalize_application_number(number))
             except InvalidValue:
@@ -88,7 +92,7 @@ def _patent_ids(db: Session, frame: pd.DataFrame) -> dict[str, int]:
 
 def import_deals(db: Session, content: bytes, filename: str, user_id: int | None) -> ImportResult:
     frame = read_workbook(content, filename)
-    orgs = {o.credit_code: o.id for o in db.scalars(select(Organisation))}
+    orgs = dict(db.execute(select(Organisation.credit_code, Organisation.id)).all())
     patent_ids_by_number = _patent_ids(db, frame)
     rejected, plans = [], []
     for idx, raw in frame.iterrows():
@@ -113,7 +117,7 @@ def import_deals(db: Session, content: bytes, filename: str, user_id: int | None
         to_id = org_id("to_code", "受让方统一社会信用代码")
         lender_id = org_id("lender_code", "质权人统一社会信用代码")
         patent_ids = []
-        for number in [n for n in row.get("application_numbers", "").replace("；", ";").split(";") if n.strip()]:
+        for number in _numbers(row.get("application_numbers", "")):
             try:
                 normal = normalize_application_number(number)
             except InvalidValue as exc:
@@ -147,8 +151,7 @@ def import_deals(db: Session, content: bytes, filename: str, user_id: int | None
                 deal = service.create(db, data, from_org_id=from_id, user_id=user_id)
             except AppError as exc:
                 raise ImportRejected([{"row": row_no, "errors": [{"field": exc.field or "", "message_zh": exc.message_zh}]}])
-            if data.recordal_number:
-                deal.status = DealStatus.RECORDED
-                evaluate(db, deal)
+            if data.recordal_number:  # recorded like any other deal: ownership, offers, credit rules
+                service.record(db, deal, DealRecord(), user_id)
             ids.append(deal.id)
     return ImportResult(len(ids), ids)

@@ -13,6 +13,7 @@ from ipplatform.organisations.models import Organisation
 from ipplatform.outcomes.enums import DealStatus, DealType
 from ipplatform.outcomes.models import Conversion, Deal
 from ipplatform.outcomes.schemas import ConversionCreate, DealCreate, DealRecord
+from ipplatform.patents import service as patents_service
 from ipplatform.patents.models import Patent
 
 
@@ -32,18 +33,6 @@ def _org(db: Session, org_id: int | None, field: str) -> Organisation | None:
     return org
 
 
-def _patents(db: Session, ids: list[int], holder_id: int) -> list[Patent]:
-    patents = list(db.scalars(select(Patent).where(Patent.id.in_(ids))))
-    missing = sorted(set(ids) - {p.id for p in patents})
-    if missing:
-        raise FieldError(f"patents {missing} do not exist", f"专利 {missing} 不存在", field="patent_ids")
-    foreign = [p.application_number for p in patents if p.owner_org_id != holder_id]
-    if foreign:
-        raise FieldError(f"patents {foreign} are not held by the granting organisation",
-                         f"专利 {foreign} 不属于出让/许可/出质方", field="patent_ids")
-    return patents
-
-
 def create(db: Session, data: DealCreate, *, from_org_id: int, user_id: int | None, synthetic: bool = False) -> Deal:
     _org(db, from_org_id, "from_org_id")
     _org(db, data.to_org_id, "to_org_id")
@@ -53,7 +42,7 @@ def create(db: Session, data: DealCreate, *, from_org_id: int, user_id: int | No
     if data.match_id is not None and db.scalar(select(Deal.id).where(Deal.match_id == data.match_id)):
         raise Conflict("this match already has a deal", "该匹配已生成交易记录", field="match_id")
     deal = Deal(**data.model_dump(exclude={"patent_ids", "from_org_id"}), from_org_id=from_org_id,
-                patents=_patents(db, data.patent_ids, from_org_id), created_by_id=user_id, synthetic=synthetic,
+                patents=patents_service.load_owned(db, data.patent_ids, from_org_id, "出让/许可/出质方"), created_by_id=user_id, synthetic=synthetic,
                 status=DealStatus.DRAFT)
     db.add(deal)
     db.flush()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ipplatform.common.errors import Conflict, NotFound
+from ipplatform.common.errors import Conflict, FieldError, NotFound
 from ipplatform.common.patch import assign, merged
 from ipplatform.common.schemas import PageParams
 from ipplatform.offers.models import offer_patent
@@ -16,6 +16,21 @@ def get(db: Session, patent_id: int) -> Patent:
     if patent is None:
         raise NotFound("patent", "专利", patent_id)
     return patent
+
+
+def load_owned(db: Session, ids: list[int], owner_id: int, role_zh: str) -> list[Patent]:
+    """The patents ``ids`` in the order given; a field error names any that do not exist or that
+    ``owner_id`` does not hold (``role_zh``: how the message calls the holder, e.g. 该供给机构)."""
+    patents = list(db.scalars(select(Patent).where(Patent.id.in_(ids))))
+    missing = sorted(set(ids) - {p.id for p in patents})
+    if missing:
+        raise FieldError(f"patents {missing} do not exist", f"专利 {missing} 不存在", field="patent_ids")
+    foreign = [p.application_number for p in patents if p.owner_org_id != owner_id]
+    if foreign:
+        raise FieldError(f"patents {foreign} are not held by this organisation", f"专利 {foreign} 不属于{role_zh}",
+                         field="patent_ids")
+    order = {pid: i for i, pid in enumerate(ids)}
+    return sorted(patents, key=lambda p: order[p.id])
 
 
 def _check_unique(db: Session, data: PatentFields, self_id: int | None = None) -> None:
