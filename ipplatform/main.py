@@ -37,6 +37,20 @@ from ipplatform.matching.schedule import NightlyMatching, match_after_index
 from ipplatform.search.service import SearchService
 
 
+def _warm_up(backend: SearchBackend, embedder_provider) -> None:
+    from ipplatform.search import text as textmod
+    from ipplatform.search.backends.base import BackendUnavailable
+    from ipplatform.search.documents import DocType
+
+    embedder = embedder_provider()
+    textmod.tokens("预热")  # loads jieba's dictionary and the user dictionary
+    for doc_type in DocType:  # the embedded backend loads its in-memory table here
+        try:
+            backend.ensure(doc_type, embedder.dims)
+        except BackendUnavailable:
+            pass  # the engine is down: the indexer and the first query retry
+
+
 def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | None = None,
                embedder_provider=None, start_indexer: bool | None = None) -> FastAPI:
     from web.pages import STATIC_DIR
@@ -58,8 +72,10 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
         if run_indexer:
             indexer.start()
             nightly.start()
-            # Load the embedding model now, not on the first visitor's query (~6 s on 2 cores).
-            threading.Thread(target=embedder_provider, name="embedder-warmup", daemon=True).start()
+            # Load the embedding model, the index tables and jieba's dictionary now, not on the first
+            # visitor's query (~6 s on 2 cores for the model).
+            threading.Thread(target=_warm_up, args=(backend, embedder_provider), name="search-warmup",
+                             daemon=True).start()
         try:
             yield
         finally:

@@ -33,6 +33,7 @@ import bench_search as bs  # noqa: E402
 from ipplatform.demands.models import Demand  # noqa: E402
 from ipplatform.matching.engine import Matcher  # noqa: E402
 from ipplatform.matching.run import run_all  # noqa: E402
+from ipplatform.search.backends import make_backend  # noqa: E402
 from ipplatform.search.documents import DocType, embed_text  # noqa: E402
 from ipplatform.search.embeddings import Embedder  # noqa: E402
 
@@ -81,7 +82,9 @@ def main() -> None:
             docs = bs.documents(n, patents, factory)
             vecs = bs.vectors_for(n, base, np.random.default_rng(n))
             (tmp / f"e{n}").mkdir(exist_ok=True)
-            backend = bs.make(args.backend, tmp / f"e{n}", es_url)
+            backend = (make_backend(args.backend, url=es_url, prefix="bench", timeout=120)
+                       if args.backend == "elasticsearch"
+                       else make_backend(args.backend, path=tmp / f"e{n}" / "bench-search.sqlite3"))
             backend.rebuild(DocType.OFFER, ((docs[i:i + 2000], vecs[i:i + 2000]) for i in range(0, n, 2000)),
                             embedder.dims)
             count = args.demands if n == max(args.offers) else args.latency_demands

@@ -43,6 +43,7 @@ from ipplatform.patents.models import Patent  # noqa: E402
 from ipplatform.common.enums import ListingStatus  # noqa: E402
 from ipplatform.patents.enums import LegalStatus, PatentKind  # noqa: E402
 from ipplatform.search import text as textmod  # noqa: E402
+from ipplatform.search.backends import make_backend  # noqa: E402
 from ipplatform.search.documents import DocType, offer_document  # noqa: E402
 from ipplatform.search.embeddings import Embedder  # noqa: E402
 from ipplatform.search.query import SearchMode, SearchRequest  # noqa: E402
@@ -169,16 +170,6 @@ def time_queries(service, embedder, factory, qs: list[str], warm: list[str]) -> 
     return out
 
 
-def make(name: str, tmp: Path, es_url: str | None):
-    if name == "embedded":
-        from ipplatform.search.backends.embedded import EmbeddedBackend
-
-        return EmbeddedBackend(tmp / "bench-search.sqlite3")
-    from ipplatform.search.backends.elasticsearch import ElasticsearchBackend
-
-    return ElasticsearchBackend(es_url, prefix="bench", timeout=120)
-
-
 def throughput(embedder, factory, backend, patents, rng, m: int = 1000) -> tuple[float, float]:
     """Sentences/s of the bare encoder vs documents/s through build + encode + index, on unseen texts."""
     sample = rng.sample(patents, 2 * m)
@@ -240,8 +231,8 @@ def main() -> None:
             vecs = vectors_for(n, base, np.random.default_rng(n))
             print(f"[{n}] database + documents: {time.perf_counter() - t0:.0f} s")
             for name in args.backends:
-                backend = make(name, tmp / str(n), es_url) if name == "elasticsearch" else make(name, tmp / f"e{n}", None)
-                (tmp / f"e{n}").mkdir(exist_ok=True)
+                backend = (make_backend(name, url=es_url, prefix="bench", timeout=120) if name == "elasticsearch"
+                           else make_backend(name, path=tmp / f"e{n}" / "bench-search.sqlite3"))
                 t0 = time.perf_counter()
                 backend.rebuild(DocType.OFFER, ((docs[i:i + 2000], vecs[i:i + 2000]) for i in range(0, n, 2000)),
                                 embedder.dims)

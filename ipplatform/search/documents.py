@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from ipplatform import reference
 from ipplatform.demands.models import Demand
 from ipplatform.offers.models import Offer
@@ -133,3 +136,10 @@ def _suggestions(title: str, ipc_codes: Iterable[str]) -> list[str]:
 
 BUILDERS = {DocType.OFFER: offer_document, DocType.DEMAND: demand_document}
 MODELS = {DocType.OFFER: Offer, DocType.DEMAND: Demand}
+
+
+def load_rows(db: Session, doc_type: DocType, ids: Iterable[int]) -> list[Offer] | list[Demand]:
+    """The offers or demands with these ids (organisations joined, an offer's patents select-in loaded
+    by the model's own relationship settings); ids no longer in the database are simply absent."""
+    model = MODELS[doc_type]
+    return list(db.scalars(select(model).where(model.id.in_(list(ids)))).unique())

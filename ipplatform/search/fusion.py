@@ -12,12 +12,11 @@ from collections.abc import Sequence
 Ranked = Sequence[tuple[int, float]]  # (doc id, score), best first
 
 
-def rrf(*legs: Ranked, k: int = 60, weights: Sequence[float] | None = None) -> list[tuple[int, float]]:
-    weights = weights or [1.0] * len(legs)
+def rrf(*legs: Ranked, k: int = 60) -> list[tuple[int, float]]:
     scores: dict[int, float] = {}
-    for leg, w in zip(legs, weights):
+    for leg in legs:
         for rank, (doc_id, _score) in enumerate(leg, start=1):
-            scores[doc_id] = scores.get(doc_id, 0.0) + w / (k + rank)
+            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (k + rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from ipplatform.database import utcnow
 from ipplatform.search.backends.base import SearchBackend
-from ipplatform.search.documents import BUILDERS, MODELS, DocType
+from ipplatform.search.documents import BUILDERS, DocType, load_rows
 from ipplatform.search.outbox import OutboxEntry
 
 log = logging.getLogger(__name__)
@@ -32,11 +32,7 @@ def snapshot_version() -> int:
 
 
 def load_documents(db: Session, doc_type: DocType, ids: list[int]) -> list[dict]:
-    model = MODELS[doc_type]
-    stmt = select(model).where(model.id.in_(ids))
-    if doc_type == DocType.OFFER:
-        stmt = stmt.options(selectinload(model.patents))
-    rows = db.scalars(stmt).unique().all()
+    rows = load_rows(db, doc_type, ids)
     version = snapshot_version()  # after the read: later reads get larger versions
     return [BUILDERS[doc_type](row, version) for row in rows]
 
@@ -59,7 +55,6 @@ class Indexer:
         self.session_factory = session_factory
         self.backend = backend
         self._embedder_provider = embedder_provider
-        self._ensured: set[DocType] = set()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -72,9 +67,7 @@ class Indexer:
 
     def sync(self, db: Session, doc_type: DocType, ids: list[int]) -> tuple[int, int]:
         """Index the current state of ``ids``; ids no longer in the database are removed."""
-        if doc_type not in self._ensured:
-            self.backend.ensure(doc_type, self.embedder.dims)
-            self._ensured.add(doc_type)
+        self.backend.ensure(doc_type, self.embedder.dims)  # cached by the backend after the first call
         docs = load_documents(db, doc_type, ids)
         written = self.backend.upsert(doc_type, docs, embed_documents(self.embedder, db, docs)) if docs else 0
         gone = sorted(set(ids) - {d["id"] for d in docs})
@@ -82,13 +75,11 @@ class Indexer:
             self.backend.delete(doc_type, gone, snapshot_version())
         return written, len(gone)
 
-    def drain(self, *, batch: int = 200, ignore_backoff: bool = False, max_batches: int | None = None) -> DrainResult:
+    def drain(self, *, batch: int = 200, ignore_backoff: bool = False) -> DrainResult:
         """Process due outbox entries until none are left (or a batch fails)."""
         total = DrainResult()
         with self._drain_lock:
-            batches = 0
-            while max_batches is None or batches < max_batches:
-                batches += 1
+            while True:
                 result = self._drain_batch(batch, ignore_backoff)
                 total.indexed += result.indexed
                 total.deleted += result.deleted

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, event, insert, or_, select
+from sqlalchemy import DateTime, Integer, String, Text, event, insert, inspect, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ipplatform.database import Base, utcnow
@@ -33,6 +33,18 @@ class OutboxEntry(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+# The columns of a patent or an organisation that the offer and demand documents read
+# (ipplatform.search.documents); a change to any other column (a patent's owner on transfer, an
+# organisation's name, contacts or verified flag) leaves every document as it was.
+PATENT_DOC_COLUMNS = ("title", "abstract", "ipc_codes", "kind", "legal_status")
+ORG_DOC_COLUMNS = ("kind", "county_code", "industry_code")
+
+
+def _changed(obj, columns: tuple[str, ...]) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[c].history.has_changes() for c in columns)
+
+
 def _affected(session: Session) -> set[tuple[str, int]]:
     out: set[tuple[str, int]] = set()
     conn = session.connection()
@@ -43,9 +55,11 @@ def _affected(session: Session) -> set[tuple[str, int]]:
         elif isinstance(obj, Demand):
             out.add((DocType.DEMAND.value, obj.id))
         elif isinstance(obj, Patent) and obj not in session.new:
-            patent_ids.add(obj.id)
+            if obj in session.deleted or _changed(obj, PATENT_DOC_COLUMNS):
+                patent_ids.add(obj.id)
         elif isinstance(obj, Organisation) and obj not in session.new:
-            org_ids.add(obj.id)
+            if obj in session.deleted or _changed(obj, ORG_DOC_COLUMNS):
+                org_ids.add(obj.id)
     if patent_ids:
         rows = conn.execute(select(offer_patent.c.offer_id).where(offer_patent.c.patent_id.in_(patent_ids)))
         out.update((DocType.OFFER.value, r[0]) for r in rows)

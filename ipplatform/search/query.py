@@ -11,7 +11,8 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.schemas import InputSchema
-from ipplatform.common.validators import Amount, InvalidValue, cross_field_error, normalize_industry_code
+from ipplatform.common.validators import (Amount, IndustryCode, InvalidValue, RegionCode, cross_field_error,
+                                          normalize_ipc)
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.patents.enums import LegalStatus, PatentKind
 
@@ -39,38 +40,22 @@ def _ipc_prefix(value: str) -> str:
     if not _IPC_PREFIX.match(v):
         raise InvalidValue("ipc_prefix", f"'{value}' is not an IPC prefix such as A, A23, A23F or A23F 3/06",
                            f"“{value}”不是有效的 IPC 分类前缀（例：A、A23、A23F、A23F 3/06）").as_pydantic()
+    if "/" in v:  # a full symbol: written exactly as patents store it (a23f3/6 → A23F 3/06)
+        return normalize_ipc(v)
     if len(v) > 4 and " " not in v:
         v = v[:4] + " " + v[4:]
     return v
 
 
-def _region(value: str) -> str:
-    from ipplatform.common.validators import normalize_region_code
-
-    try:
-        return normalize_region_code(value)
-    except InvalidValue as exc:
-        raise exc.as_pydantic() from None
-
-
-def _industry(value: str) -> str:
-    try:
-        return normalize_industry_code(value)
-    except InvalidValue as exc:
-        raise exc.as_pydantic() from None
-
-
 IpcPrefix = Annotated[str, AfterValidator(_ipc_prefix)]
-RegionFilter = Annotated[str, AfterValidator(_region)]
-IndustryFilter = Annotated[str, AfterValidator(_industry)]
 
 
 class SearchFilters(InputSchema):
     """All filters are optional; values within one filter are OR-ed, filters are AND-ed."""
 
     ipc: list[IpcPrefix] = Field(default_factory=list, max_length=20)
-    industry: list[IndustryFilter] = Field(default_factory=list, max_length=20)
-    region: list[RegionFilter] = Field(default_factory=list, max_length=20)
+    industry: list[IndustryCode] = Field(default_factory=list, max_length=20)
+    region: list[RegionCode] = Field(default_factory=list, max_length=20)
     org_kind: list[OrgKind] = Field(default_factory=list)
     patent_kind: list[PatentKind] = Field(default_factory=list)
     legal_status: list[LegalStatus] = Field(default_factory=list)

@@ -14,19 +14,19 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ipplatform import reference
 from ipplatform.auth import policy
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.errors import AppError, FieldError
+from ipplatform.common.listing_schemas import modes_zh
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.patents.enums import LegalStatus, PatentKind
 from ipplatform.search import fusion
 from ipplatform.search import text as textmod
 from ipplatform.search.backends.base import BackendUnavailable, SearchBackend, sort_key
-from ipplatform.search.documents import MODELS, DocType
+from ipplatform.search.documents import DocType, load_rows
 from ipplatform.search.query import MAX_WINDOW, SearchMode, SearchRequest, SortOrder
 from ipplatform.search.schemas import FacetValue, SearchHit, SearchResponse
 
@@ -194,11 +194,7 @@ class SearchService:
     def _hydrate(self, db: Session, doc_type: DocType, page: list[tuple[int, float]], tokens) -> list[SearchHit]:
         if not page:
             return []
-        model = MODELS[doc_type]
-        stmt = select(model).where(model.id.in_([i for i, _ in page]))
-        if doc_type == DocType.OFFER:
-            stmt = stmt.options(selectinload(model.patents))
-        rows = {r.id: r for r in db.scalars(stmt).unique()}
+        rows = {r.id: r for r in load_rows(db, doc_type, (i for i, _ in page))}
         from ipplatform.credit.rules import flagged_org_ids
 
         flagged = flagged_org_ids(db, (r.owner_org_id if doc_type == DocType.OFFER else r.org_id for r in rows.values()))
@@ -219,7 +215,7 @@ class SearchService:
                 title_html=textmod.highlight(row.title, tokens, max_len=200),
                 snippet_html=textmod.highlight(body, tokens), organisation=org.name,
                 region=region.full_name if region else None, modes=list(row.modes),
-                modes_zh=[TransactionMode(m).zh for m in row.modes], status=row.status.value, price=price,
+                modes_zh=modes_zh(row.modes), status=row.status.value, price=price,
                 published_at=row.published_at, ipc=ipc, url=f"/{doc_type.value}s/{row.id}",
                 credit_warning=org.id in flagged))
         return hits

@@ -48,7 +48,7 @@ def _init() -> None:
         _ready = True
 
 
-def tokens(text: str, *, for_query: bool = False) -> list[str]:
+def tokens(text: str) -> list[str]:
     """Search tokens of ``text``: jieba cut_for_search, lower-cased, without punctuation and stopwords."""
     if not text:
         return []
@@ -61,8 +61,6 @@ def tokens(text: str, *, for_query: bool = False) -> list[str]:
         if len(tok) == 1 and not tok.isascii():
             continue  # single Chinese characters are noise in both index and query
         out.append(tok)
-    if for_query:
-        out = list(dict.fromkeys(out))
     return out
 
 
@@ -73,7 +71,8 @@ def segment(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def query_tokens(text: str) -> tuple[str, ...]:
-    return tuple(tokens(text, for_query=True))
+    """Distinct search tokens of a query, in order of first occurrence."""
+    return tuple(dict.fromkeys(tokens(text)))
 
 
 def highlight(text: str | None, words: tuple[str, ...], *, max_len: int = 160) -> str:

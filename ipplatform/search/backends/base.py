@@ -84,11 +84,19 @@ class SearchBackend(Protocol):
     def close(self) -> None: ...
 
 
+# The document field each order sorts by and whether descending; relevance falls back to newest first.
+SORT_FIELD: dict[SortOrder, tuple[str, bool]] = {
+    SortOrder.PRICE_ASC: ("price", False),
+    SortOrder.PRICE_DESC: ("price", True),
+    SortOrder.NEWEST: ("published_at", True),
+    SortOrder.RELEVANCE: ("published_at", True),
+}
+
+
 def sort_key(sort: SortOrder, published_at: float | None, price: float | None) -> float:
     """The primary sort value (ascending order everywhere; missing values last)."""
-    inf = float("inf")
-    if sort == SortOrder.PRICE_ASC:
-        return price if price is not None else inf
-    if sort == SortOrder.PRICE_DESC:
-        return -price if price is not None else inf
-    return -published_at if published_at is not None else inf
+    field, descending = SORT_FIELD[sort]
+    value = price if field == "price" else published_at
+    if value is None:
+        return float("inf")
+    return -value if descending else value

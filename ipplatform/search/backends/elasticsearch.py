@@ -17,9 +17,9 @@ from datetime import datetime, timezone
 import numpy as np
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, NotFoundError, helpers
 
-from ipplatform.search.backends.base import BackendUnavailable, Browsed, Leg, Retrieved
+from ipplatform.search.backends.base import SORT_FIELD, BackendUnavailable, Browsed, Leg, Retrieved
 from ipplatform.search.documents import FACET_FIELDS, KEYWORD_FIELDS, DocType
-from ipplatform.search.query import SearchFilters, SortOrder
+from ipplatform.search.query import SearchFilters
 
 FACET_SIZE = 50
 SORT_SOURCE = ["id", "published_at", "price"]
@@ -90,6 +90,13 @@ class ElasticsearchBackend:
         self._call(self.es.indices.create, index=name, mappings=mapping(dims), settings=settings)
         return name
 
+    def _indices(self, alias: str) -> list[str]:
+        """The physical indices behind ``alias`` (none when it does not exist)."""
+        try:
+            return list(self.es.indices.get_alias(name=alias))
+        except NotFoundError:
+            return []
+
     def ensure(self, doc_type: DocType, dims: int | None = None) -> None:
         if doc_type in self._ensured:
             return
@@ -104,13 +111,11 @@ class ElasticsearchBackend:
             self._call(self.es.indices.delete, index=name, ignore_unavailable=True)
         self._ensured.add(doc_type)
 
-    def _actions(self, index: str, docs: list[dict], vectors: np.ndarray, *, versioned: bool = True):
+    def _actions(self, index: str, docs: list[dict], vectors: np.ndarray):
         for doc, vec in zip(docs, vectors):
-            action = {"_op_type": "index", "_index": index, "_id": str(doc["id"]),
-                      "_source": {**doc, "vec": np.asarray(vec, dtype=np.float32).tolist()}}
-            if versioned:
-                action.update(version=doc["version"], version_type="external")
-            yield action
+            yield {"_op_type": "index", "_index": index, "_id": str(doc["id"]),
+                   "_source": {**doc, "vec": np.asarray(vec, dtype=np.float32).tolist()},
+                   "version": doc["version"], "version_type": "external"}
 
     def upsert(self, doc_type: DocType, docs: list[dict], vectors: np.ndarray) -> int:
         self.ensure(doc_type)
@@ -186,8 +191,8 @@ class ElasticsearchBackend:
 
     def browse(self, doc_type, *, filters, sort, after, offset, size, facets) -> Browsed:
         self.ensure(doc_type)
-        field, order = {SortOrder.PRICE_ASC: ("price", "asc"), SortOrder.PRICE_DESC: ("price", "desc")}.get(
-            sort, ("published_at", "desc"))
+        field, descending = SORT_FIELD[sort]
+        order = "desc" if descending else "asc"
         body = {"query": {"bool": {"filter": filter_clauses(filters)}}, "size": size, "_source": False,
                 "sort": [{field: {"order": order, "missing": "_last"}}, {"id": "asc"}], "track_total_hits": True}
         if after:
@@ -230,10 +235,7 @@ class ElasticsearchBackend:
         except Exception:
             self.es.indices.delete(index=name, ignore_unavailable=True)
             raise
-        try:
-            old = list(self.es.indices.get_alias(name=alias))
-        except NotFoundError:
-            old = []
+        old = self._indices(alias)
         actions = [{"remove": {"index": o, "alias": alias}} for o in old] + [{"add": {"index": name, "alias": alias}}]
         self.es.indices.update_aliases(actions=actions)  # atomic: queries see old, then new
         self._ensured.add(doc_type)
@@ -245,12 +247,7 @@ class ElasticsearchBackend:
         self._call(self.es.indices.refresh, index=self.alias(doc_type))
 
     def drop(self, doc_type) -> None:
-        alias = self.alias(doc_type)
-        try:
-            indices = list(self.es.indices.get_alias(name=alias))
-        except NotFoundError:
-            indices = []
-        for name in indices:
+        for name in self._indices(self.alias(doc_type)):
             self.es.indices.delete(index=name, ignore_unavailable=True)
         self._ensured.discard(doc_type)
 

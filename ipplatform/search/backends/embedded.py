@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ipplatform.search.backends.base import Browsed, Leg, Retrieved
+from ipplatform.search.backends.base import SORT_FIELD, Browsed, Leg, Retrieved
 from ipplatform.search.documents import FACET_FIELDS, KEYWORD_FIELDS, DocType
-from ipplatform.search.query import SearchFilters, SortOrder
+from ipplatform.search.query import SearchFilters
 
 MASK_FIELDS = tuple(dict.fromkeys(KEYWORD_FIELDS + FACET_FIELDS))
 
@@ -137,11 +137,19 @@ class _Table:
         return mask
 
     def facet_counts(self, selected: np.ndarray) -> dict[str, dict[str, int]]:
-        out = {}
-        for f in FACET_FIELDS:
-            counts = {v: int(np.count_nonzero(m[: self.n] & selected)) for v, m in self.masks[f].items()}
-            out[f] = {v: c for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if c}
-        return out
+        rows = np.flatnonzero(selected)
+        if rows.size < self.n / 8:  # few rows: count their values rather than AND every mask over all rows
+            counters = {f: Counter() for f in FACET_FIELDS}
+            for r in rows.tolist():
+                doc = self.docs[r]
+                for f in FACET_FIELDS:
+                    counters[f].update(set(doc.get(f, ())))
+            counted = {f: dict(c) for f, c in counters.items()}
+        else:
+            counted = {f: {v: int(np.count_nonzero(m[: self.n] & selected)) for v, m in self.masks[f].items()}
+                       for f in FACET_FIELDS}
+        return {f: {v: c for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if c}
+                for f, counts in counted.items()}
 
     def suggestions(self, prefix: str, size: int) -> list[str]:
         if self._suggest_sorted is None:
@@ -192,31 +200,39 @@ class EmbeddedBackend:
             self.ensure(doc_type)
         return self._tables[doc_type]
 
-    def upsert(self, doc_type: DocType, docs: list[dict], vectors: np.ndarray) -> int:
-        t = doc_type.value
-        table = self._table(doc_type)
+    def _write(self, t: str, table: _Table, docs: list[dict], vectors: np.ndarray, *, live: bool) -> int:
+        """Write documents into ``{t}_doc``/``{t}_fts`` and ``table`` in one transaction (caller holds the lock).
+
+        ``live``: the tables in use, where a stored newer version wins and an existing text row is replaced;
+        otherwise fresh tables being rebuilt."""
         written = 0
-        with self._lock:
-            self._conn.execute("BEGIN")
-            try:
-                for doc, vec in zip(docs, vectors):
+        self._conn.execute("BEGIN")
+        try:
+            for doc, vec in zip(docs, vectors):
+                if live:
                     stored = self._conn.execute(f"SELECT version FROM {t}_doc WHERE id = ?", (doc["id"],)).fetchone()
                     if stored is not None and stored[0] >= doc["version"]:
                         continue  # an older snapshot never overwrites a newer one
-                    body = {k: v for k, v in doc.items() if k not in ("title_seg", "body_seg", "embed_text")}
-                    self._conn.execute(f"INSERT OR REPLACE INTO {t}_doc (id, version, doc, vec) VALUES (?, ?, ?, ?)",
-                                       (doc["id"], doc["version"], json.dumps(body, ensure_ascii=False),
-                                        np.asarray(vec, dtype=np.float32).tobytes()))
+                body = {k: v for k, v in doc.items() if k not in ("title_seg", "body_seg", "embed_text")}
+                self._conn.execute(f"INSERT OR REPLACE INTO {t}_doc (id, version, doc, vec) VALUES (?, ?, ?, ?)",
+                                   (doc["id"], doc["version"], json.dumps(body, ensure_ascii=False),
+                                    np.asarray(vec, dtype=np.float32).tobytes()))
+                if live:
                     self._conn.execute(f"DELETE FROM {t}_fts WHERE rowid = ?", (doc["id"],))
-                    self._conn.execute(f"INSERT INTO {t}_fts (rowid, title_seg, body_seg) VALUES (?, ?, ?)",
-                                       (doc["id"], doc["title_seg"], doc["body_seg"]))
-                    table.put(body, vec)
-                    written += 1
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+                self._conn.execute(f"INSERT INTO {t}_fts (rowid, title_seg, body_seg) VALUES (?, ?, ?)",
+                                   (doc["id"], doc["title_seg"], doc["body_seg"]))
+                table.put(body, vec)
+                written += 1
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
         return written
+
+    def upsert(self, doc_type: DocType, docs: list[dict], vectors: np.ndarray) -> int:
+        table = self._table(doc_type)
+        with self._lock:
+            return self._write(doc_type.value, table, docs, vectors, live=True)
 
     def delete(self, doc_type: DocType, ids: list[int], version: int) -> None:
         t = doc_type.value
@@ -255,7 +271,11 @@ class EmbeddedBackend:
             if vector is not None:
                 rows = np.flatnonzero(mask)
                 if rows.size:
-                    sims = table.vecs[rows] @ np.asarray(vector, dtype=np.float32)
+                    q = np.asarray(vector, dtype=np.float32)
+                    if rows.size < table.n / 4:  # a narrow filter: multiply only the selected rows
+                        sims = table.vecs[rows] @ q
+                    else:  # copying most rows out costs more than the product over all of them (55 vs 16 ms at 100k)
+                        sims = (table.vecs[: table.n] @ q)[rows]
                     k = min(window, rows.size)
                     top = np.argpartition(-sims, k - 1)[:k]
                     top = top[np.lexsort((table.ids[rows[top]], -sims[top]))]
@@ -277,12 +297,9 @@ class EmbeddedBackend:
         with self._lock:
             mask = table.filter_mask(filters)
             rows = np.flatnonzero(mask)
-            if sort == SortOrder.PRICE_ASC:
-                keys = np.where(np.isnan(table.price[rows]), np.inf, table.price[rows])
-            elif sort == SortOrder.PRICE_DESC:
-                keys = np.where(np.isnan(table.price[rows]), np.inf, -table.price[rows])
-            else:
-                keys = np.where(np.isnan(table.published[rows]), np.inf, -table.published[rows])
+            field, descending = SORT_FIELD[sort]
+            col = (table.price if field == "price" else table.published)[rows]
+            keys = np.where(np.isnan(col), np.inf, -col if descending else col)
             ids = table.ids[rows]
             order = np.lexsort((ids, keys))
             keys, ids = keys[order], ids[order]
@@ -315,16 +332,7 @@ class EmbeddedBackend:
         table = _Table(dims)
         for docs, vectors in batches:  # built beside the live table; queries keep using the old one
             with self._lock:
-                self._conn.execute("BEGIN")
-                for doc, vec in zip(docs, vectors):
-                    body = {k: v for k, v in doc.items() if k not in ("title_seg", "body_seg", "embed_text")}
-                    self._conn.execute(f"INSERT OR REPLACE INTO {new}_doc VALUES (?, ?, ?, ?)",
-                                       (doc["id"], doc["version"], json.dumps(body, ensure_ascii=False),
-                                        np.asarray(vec, dtype=np.float32).tobytes()))
-                    self._conn.execute(f"INSERT INTO {new}_fts (rowid, title_seg, body_seg) VALUES (?, ?, ?)",
-                                       (doc["id"], doc["title_seg"], doc["body_seg"]))
-                    table.put(body, vec)
-                self._conn.execute("COMMIT")
+                self._write(new, table, docs, vectors, live=False)
         with self._lock:  # the swap: one transaction, then one reference assignment
             self._conn.execute("BEGIN")
             self._conn.execute(f"DROP TABLE IF EXISTS {t}_doc")
