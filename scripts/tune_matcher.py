@@ -13,9 +13,7 @@ that best separates demands with a grade-2 answer in the corpus from those witho
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,16 +22,13 @@ sys.path.insert(0, str(ROOT))
 import ipplatform  # noqa: E402,F401
 import numpy as np  # noqa: E402
 
-import ipplatform.models  # noqa: E402,F401
-from ipplatform import migrate  # noqa: E402
-from ipplatform.database import make_engine, session_factory  # noqa: E402
+from ipplatform.config import get_settings  # noqa: E402
 from ipplatform.matching import corpus as corpus_mod  # noqa: E402
+from ipplatform.matching import evaluate  # noqa: E402
 from ipplatform.matching.engine import Matcher  # noqa: E402
 from ipplatform.matching.features import FEATURES, compute  # noqa: E402
 from ipplatform.matching.metrics import ndcg_at  # noqa: E402
-from ipplatform.matching.ranker import DEFAULT_WEIGHTS  # noqa: E402
-from ipplatform.search.backends.embedded import EmbeddedBackend  # noqa: E402
-from ipplatform.search.embeddings import get_embedder  # noqa: E402
+from ipplatform.matching.ranker import CONFIDENCE_WEIGHTS, DEFAULT_WEIGHTS  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 TUNED = ("semantic", "lexical", "coverage", "fused", "ipc_coherence")
@@ -45,27 +40,18 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=2)
     args = parser.parse_args()
     rows = corpus_mod.read_corpus(DATA / "cn-patents-titles-ipc" / "patents.csv")
-    demands = [json.loads(x) for x in open(DATA / "dev-matching" / "demands.jsonl", encoding="utf-8")]
-    qrels: dict[str, dict[str, int]] = {}
-    for x in open(DATA / "dev-matching" / "qrels.jsonl", encoding="utf-8"):
-        q = json.loads(x)
-        qrels.setdefault(q["query_id"], {})[q["publication_number"]] = q["grade"]
-    tmp = Path(tempfile.mkdtemp())
-    factory, pub_of = corpus_mod.load(rows, f"sqlite:///{tmp / 'c.sqlite3'}")
-    cache_url = f"sqlite:///{ROOT / '.data' / 'evaluate-cache.sqlite3'}"
-    migrate.upgrade(cache_url)
-    embedder = get_embedder()
-    backend = EmbeddedBackend(tmp / "i.sqlite3")
-    corpus_mod.index(factory, backend, embedder, len(rows), session_factory(make_engine(cache_url)))
-    matcher = Matcher(backend, lambda: embedder)
-    data = []  # per demand: (id, pubs, feature matrix)
-    with factory() as db:
-        for d in demands:
-            ctx = matcher.context_for_text(d["id"], d["text"])
-            cands = matcher.candidates(db, ctx)
-            feats = compute(ctx, cands)
-            X = np.array([[f[k] for k in FEATURES] for f in feats])
-            data.append((d, [pub_of[c.id] for c in cands], X))
+    demands = evaluate.read_jsonl(DATA / "dev-matching" / "demands.jsonl", ("id", "text"))
+    qrels = evaluate.read_qrels(DATA / "dev-matching" / "qrels.jsonl")
+    data = []  # per demand: (demand, pubs, feature matrix)
+    with evaluate.prepare(rows, get_settings().data_dir / "evaluate-cache.sqlite3") as corpus:
+        matcher = Matcher(corpus.backend, lambda: corpus.embedder)
+        with corpus.factory() as db:
+            for d in demands:
+                ctx = matcher.context_for_text(d["id"], d["text"])
+                cands = matcher.candidates(db, ctx)
+                feats = compute(ctx, cands)
+                X = np.array([[f[k] for k in FEATURES] for f in feats])
+                data.append((d, [corpus.pub_of[c.id] for c in cands], X))
 
     def ndcg(weights: dict, subset) -> float:
         w = np.array([weights.get(k, 0.0) for k in FEATURES])
@@ -89,8 +75,7 @@ def main() -> None:
                         best, w = score, trial
         return w
 
-    answerable = data
-    folds = [answerable[i::args.folds] for i in range(args.folds)]
+    folds = [data[i::args.folds] for i in range(args.folds)]
     cv = []
     for i, held in enumerate(folds):
         train = [x for j, f in enumerate(folds) if j != i for x in f]
@@ -103,7 +88,7 @@ def main() -> None:
     for k in TUNED:
         print(f"  without {k:14s} {ndcg({**weights, k: 0.0}, data):.3f}")
     w = np.array([weights.get(k, 0.0) for k in FEATURES])
-    conf = np.array([1.0 if k == "semantic" else 0.5 if k == "coverage" else 0.0 for k in FEATURES])
+    conf = np.array([CONFIDENCE_WEIGHTS.get(k, 0.0) for k in FEATURES])
     tops = []
     for d, pubs, X in data:
         s = X @ w

@@ -28,3 +28,8 @@ class CooperationIntent(LabelledEnum):
     NEGOTIATE = ("negotiate", "洽谈合作")
     LICENSE = ("license", "获得许可")
     BUY = ("buy", "购买/受让")
+
+
+# How much a verdict counts as interest in the offer's technology (feedback → preferences and affinity).
+INTENT_WEIGHT = {CooperationIntent.NONE: -0.5, CooperationIntent.LEARN_MORE: 0.2, CooperationIntent.NEGOTIATE: 0.6,
+                 CooperationIntent.LICENSE: 0.8, CooperationIntent.BUY: 1.0}

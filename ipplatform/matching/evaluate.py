@@ -22,9 +22,19 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ipplatform.config import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import sessionmaker
+
+    from ipplatform.search.backends.base import SearchBackend
+    from ipplatform.search.embeddings import Embedder
 
 
 def read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
@@ -51,37 +61,73 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
     return qrels
 
 
-def run(args) -> dict:
+@dataclass
+class Prepared:
+    """A patent corpus loaded as published offers into a throwaway database and search index."""
+
+    factory: sessionmaker
+    pub_of: dict[int, str]  # offer id → publication number
+    backend: SearchBackend
+    embedder: Embedder
+
+
+@contextmanager
+def prepare(rows: list[dict], cache: Path, *, backend: str = "embedded", engine_url: str | None = None,
+            progress: bool = True) -> Iterator[Prepared]:
+    """Load and index ``rows`` (from ``corpus.read_corpus``), embeddings cached in the SQLite file
+    ``cache``; on exit the index is dropped and closed, the database disposed and its folder removed."""
     import ipplatform.models  # noqa: F401
     from ipplatform import migrate
     from ipplatform.database import make_engine, session_factory
     from ipplatform.matching import corpus as corpus_mod
+    from ipplatform.search.documents import DocType
+    from ipplatform.search.embeddings import get_embedder
+
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ipp-evaluate-") as tmp:
+        factory, pub_of = corpus_mod.load(rows, f"sqlite:///{Path(tmp) / 'corpus.sqlite3'}")
+        cache_url = f"sqlite:///{cache}"
+        cache_engine = None
+        try:
+            migrate.upgrade(cache_url)
+            cache_engine = make_engine(cache_url)
+            embedder = get_embedder()
+            if backend == "elasticsearch":
+                from ipplatform.search.backends.elasticsearch import ElasticsearchBackend
+
+                index = ElasticsearchBackend(engine_url or get_settings().engine_url,
+                                             prefix=f"evaluate-{uuid.uuid4().hex[:8]}", timeout=120)
+            else:
+                from ipplatform.search.backends.embedded import EmbeddedBackend
+
+                index = EmbeddedBackend(Path(tmp) / "index.sqlite3")
+            try:
+                corpus_mod.index(factory, index, embedder, len(rows), session_factory(cache_engine),
+                                 progress=progress)
+                yield Prepared(factory, pub_of, index, embedder)
+            finally:
+                if backend == "elasticsearch":
+                    index.drop(DocType.OFFER)
+                index.close()
+        finally:
+            if cache_engine is not None:
+                cache_engine.dispose()
+            factory.kw["bind"].dispose()
+
+
+def run(args) -> dict:
+    from ipplatform.matching import corpus as corpus_mod
     from ipplatform.matching.engine import Matcher
     from ipplatform.matching.metrics import summary
-    from ipplatform.search.embeddings import get_embedder
 
     rows = corpus_mod.read_corpus(args.corpus)
     demands = read_jsonl(args.queries, ("id", "text"))
-    tmp = Path(tempfile.mkdtemp(prefix="ipp-evaluate-"))
-    factory, pub_of = corpus_mod.load(rows, f"sqlite:///{tmp / 'corpus.sqlite3'}")
-    cache_url = f"sqlite:///{args.cache}"
-    migrate.upgrade(cache_url)
-    cache_factory = session_factory(make_engine(cache_url))
-    embedder = get_embedder()
-    if args.backend == "elasticsearch":
-        from ipplatform.search.backends.elasticsearch import ElasticsearchBackend
-
-        backend = ElasticsearchBackend(args.engine_url or get_settings().engine_url,
-                                       prefix=f"evaluate-{uuid.uuid4().hex[:8]}", timeout=120)
-    else:
-        from ipplatform.search.backends.embedded import EmbeddedBackend
-
-        backend = EmbeddedBackend(tmp / "index.sqlite3")
-    try:
-        corpus_mod.index(factory, backend, embedder, len(rows), cache_factory, progress=not args.quiet)
-        matcher = Matcher(backend, lambda: embedder, per_leg=max(100, args.top))
+    with prepare(rows, args.cache, backend=args.backend, engine_url=args.engine_url,
+                 progress=not args.quiet) as corpus:
+        pub_of = corpus.pub_of
+        matcher = Matcher(corpus.backend, lambda: corpus.embedder, per_leg=max(100, args.top))
         runs, bm25, dense, verdicts, times = {}, {}, {}, {}, []
-        with open(args.out, "w", encoding="utf-8") as out, factory() as db:
+        with open(args.out, "w", encoding="utf-8") as out, corpus.factory() as db:
             for d in demands:
                 t0 = time.perf_counter()
                 ctx = matcher.context_for_text(str(d["id"]), d["text"])
@@ -97,12 +143,6 @@ def run(args) -> dict:
                 out.write(json.dumps({"query_id": qid, "strong_match": strong, "results": [
                     {"publication_number": pub_of[r.candidate.id], "score": round(r.score, 6)} for r in ranked]},
                     ensure_ascii=False) + "\n")
-    finally:
-        if args.backend == "elasticsearch":
-            from ipplatform.search.documents import DocType
-
-            backend.drop(DocType.OFFER)
-        backend.close()
     report = {"demands": len(demands), "corpus": len(rows), "ms_per_demand": sum(times) / max(1, len(times))}
     if args.qrels:
         qrels = read_qrels(args.qrels)
@@ -135,7 +175,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=get_settings().data_dir / "evaluate-cache.sqlite3")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
-    args.cache.parent.mkdir(parents=True, exist_ok=True)
     for p in (args.corpus, args.queries, *( [args.qrels] if args.qrels else [])):
         if not p.exists():
             parser.error(f"{p} does not exist")

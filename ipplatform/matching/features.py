@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,27 +69,33 @@ class Candidate:
     fused: float = 0.0
 
 
-class Affinity:
-    """P(IPC subclass | industry division), smoothed, learned from co-occurrence counts."""
+def ipc_subclasses(codes: Iterable[str] | None) -> list[str]:
+    """The IPC subclasses (first four characters, e.g. ``A23F``) of IPC codes, sorted, without repeats."""
+    return sorted({c[:4] for c in codes or ()})
 
-    def __init__(self, pairs: list[tuple[str, str]] = ()):
+
+def offer_ipc_subclasses(offer) -> list[str]:
+    """The IPC subclasses of all the patents of an offer."""
+    return ipc_subclasses(c for p in offer.patents for c in p.ipc_codes or ())
+
+
+class Affinity:
+    """How strongly an industry division goes with an IPC subclass: co-occurrence weight relative to
+    the division's most frequent subclass."""
+
+    def __init__(self):
         self.counts: dict[str, Counter] = defaultdict(Counter)
-        self.totals: Counter = Counter()
-        for division, ipc in pairs:
-            self.add(division, ipc)
 
     def add(self, division: str | None, ipc: str, weight: float = 1.0) -> None:
         if division and ipc:
             self.counts[division[:2]][ipc[:4]] += weight
-            self.totals[ipc[:4]] += weight
 
     def score(self, division: str | None, ipcs: list[str]) -> float:
         if not division or not ipcs or division[:2] not in self.counts:
             return 0.0
         row = self.counts[division[:2]]
-        n = sum(row.values())
-        best = max(row.values())
-        return max(row.get(i[:4], 0.0) for i in ipcs) / best if n and best else 0.0
+        best = max(row.values(), default=0.0)
+        return max(row.get(i[:4], 0.0) for i in ipcs) / best if best else 0.0
 
 
 def region_score(demand_region: str | None, county: str | None) -> float:

@@ -16,6 +16,7 @@ DEFAULT_WEIGHTS = {  # text weights from scripts/tune_matcher.py; the platform-d
     "mode_fit": 0.1, "price_fit": 0.05, "freshness": 0.02, "credit": 0.05, "preference": 0.4,
 }
 DEFAULT_THRESHOLD = 0.80  # on confidence(), not on the ranking score; calibrated by scripts/tune_matcher.py
+CONFIDENCE_WEIGHTS = {"semantic": 1.0, "coverage": 0.5}  # confidence() = Σ weight · feature
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Ranker:
         """Absolute evidence that an offer answers the demand: the embedding cosine plus half the share
         of the demand's words the offer contains. Ranking features relative to the candidate set (lexical,
         fused, ipc_coherence) always crown some top result, so they cannot say "no strong match"."""
-        return feats.get("semantic", 0.0) + 0.5 * feats.get("coverage", 0.0)
+        return sum(w * feats.get(f, 0.0) for f, w in CONFIDENCE_WEIGHTS.items())
 
     def strong(self, feats: dict[str, float]) -> bool:
         return self.confidence(feats) >= self.threshold

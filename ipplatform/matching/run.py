@@ -38,7 +38,7 @@ def run_all(factory, matcher, *, progress: bool = True, commit_every: int = 50, 
 
     with factory() as db:
         ids = list(db.scalars(select(Demand.id).where(Demand.status == ListingStatus.PUBLISHED).order_by(Demand.id)))
-        service.refresh_affinity(db, matcher, max_age_s=0)
+        matcher.ensure_affinity(db, max_age_s=0)  # the nightly run always relearns
         strong = 0
         try:
             with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -78,8 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.all:
         print(f"match: {run_all(factory, matcher)}")
         return 0
-    with factory.begin() as db:
-        service.refresh_affinity(db, matcher, max_age_s=0)
+    with factory.begin() as db:  # a fresh matcher: the first ranking learns the affinity
         if args.demand:
             matches = service.match_demand(db, matcher, db.get(Demand, args.demand))
             for m in matches:

@@ -21,7 +21,6 @@ def match_after_index(factory: sessionmaker, matcher, doc_type: DocType, ids: li
     matcher.backend.refresh(DocType.OFFER)
     matcher.backend.refresh(DocType.DEMAND)
     with factory.begin() as db:
-        service.refresh_affinity(db, matcher)
         for i in ids:
             if doc_type == DocType.DEMAND and (demand := db.get(Demand, i)) is not None:
                 service.match_demand(db, matcher, demand)

@@ -15,19 +15,18 @@ from ipplatform.common.errors import Conflict, NotFound
 from ipplatform.database import utcnow
 from ipplatform.demands.models import Demand
 from ipplatform.matching.engine import Matcher
-from ipplatform.matching.enums import STATUS_ORDER, CooperationIntent, MatchSource, MatchStatus
-from ipplatform.matching.features import Affinity
+from ipplatform.matching.enums import INTENT_WEIGHT, STATUS_ORDER, CooperationIntent, MatchSource, MatchStatus
+from ipplatform.matching.features import ipc_subclasses, offer_ipc_subclasses
 from ipplatform.matching.models import Match, MatchFeedback
 from ipplatform.matching.schemas import FeedbackCreate, MatchRead
-from ipplatform.offers.models import Offer
+from ipplatform.offers.models import Offer, offer_patent
+from ipplatform.patents.models import Patent
 from ipplatform.search import text as textmod
 from ipplatform.search.documents import DocType
 from ipplatform.search.query import SearchFilters
 
 log = logging.getLogger(__name__)
 TOP_MATCHES = 20
-INTENT_WEIGHT = {CooperationIntent.NONE: -0.5, CooperationIntent.LEARN_MORE: 0.2, CooperationIntent.NEGOTIATE: 0.6,
-                 CooperationIntent.LICENSE: 0.8, CooperationIntent.BUY: 1.0}
 
 
 def preferences(db: Session, org_id: int | None) -> dict[str, float]:
@@ -41,53 +40,16 @@ def preferences(db: Session, org_id: int | None) -> dict[str, float]:
             value = (value + (fb.prospect_rating - 3) / 2) / 2
         for ipc in fb.ipc_subclasses:
             votes[ipc].append(value)
-    declined = db.execute(select(Offer).join(Match, Match.offer_id == Offer.id).join(Demand, Match.demand_id == Demand.id)
-                          .where(Demand.org_id == org_id, Match.status == MatchStatus.DECLINED)).scalars().unique()
-    for offer in declined:
-        for ipc in {c[:4] for p in offer.patents for c in p.ipc_codes}:
+    declined: dict[int, list[str]] = {}  # offer id → IPC codes of its patents (one vote per declined offer)
+    for offer_id, ipc_codes in db.execute(
+            select(offer_patent.c.offer_id, Patent.ipc_codes).join(Patent, Patent.id == offer_patent.c.patent_id)
+            .join(Match, Match.offer_id == offer_patent.c.offer_id).join(Demand, Demand.id == Match.demand_id)
+            .where(Demand.org_id == org_id, Match.status == MatchStatus.DECLINED)):
+        declined.setdefault(offer_id, []).extend(ipc_codes or ())
+    for codes in declined.values():
+        for ipc in ipc_subclasses(codes):
             votes[ipc].append(-1.0)
     return {ipc: max(-1.0, min(1.0, sum(v) / len(v))) for ipc, v in votes.items()}
-
-
-def learn_affinity(db: Session) -> Affinity:
-    """Industry division ↔ IPC subclass co-occurrence in the platform's own data (plain SQL: it reads
-    every published offer, 100k in ~1 s)."""
-    from ipplatform.offers.models import offer_patent
-    from ipplatform.organisations.models import Organisation
-    from ipplatform.patents.models import Patent
-
-    aff = Affinity()
-    rows = db.execute(select(Organisation.industry_code, Patent.ipc_codes)
-                      .select_from(Offer).join(Organisation, Organisation.id == Offer.owner_org_id)
-                      .join(offer_patent, offer_patent.c.offer_id == Offer.id)
-                      .join(Patent, Patent.id == offer_patent.c.patent_id)
-                      .where(Offer.status == ListingStatus.PUBLISHED, Organisation.industry_code.is_not(None)))
-    for industry, ipc_codes in rows:
-        for ipc in {c[:4] for c in ipc_codes or []}:
-            aff.add(industry, ipc)
-    for demand in db.scalars(select(Demand)).unique():  # few compared to offers
-        for ipc in demand.preferred_ipc or []:
-            aff.add(demand.industry_code or demand.organisation.industry_code, ipc, 2.0)
-    for fb, demand in db.execute(select(MatchFeedback, Demand).join(Match, Match.id == MatchFeedback.match_id)
-                                 .join(Demand, Demand.id == Match.demand_id)):
-        if INTENT_WEIGHT[fb.intent] > 0:
-            for ipc in fb.ipc_subclasses:
-                aff.add(demand.industry_code or demand.organisation.industry_code, ipc, 3.0)
-    return aff
-
-
-AFFINITY_MAX_AGE_S = 3600
-
-
-def refresh_affinity(db: Session, matcher: Matcher, max_age_s: float = AFFINITY_MAX_AGE_S) -> None:
-    """Relearn the industry ↔ IPC affinity when older than ``max_age_s`` (it reads every published offer,
-    so it is not redone for each publication; the nightly run always relearns)."""
-    import time
-
-    now = time.monotonic()
-    if matcher.affinity_learned_at is None or now - matcher.affinity_learned_at >= max_age_s:
-        matcher.affinity = learn_affinity(db)
-        matcher.affinity_learned_at = now
 
 
 def _store(db: Session, demand_id: int, offer_id: int, rank: int, score: float, feats: dict, explanation: dict,
@@ -109,42 +71,45 @@ class Ranking:
     """A demand's ranked offers with evidence, computed without writing (so it can run in parallel)."""
 
     demand_id: int
-    rows: list[tuple[int, float, dict, dict, bool]]  # offer id, score, features, explanation, strong
+    # offer id, score, features, explanation, strong; None when the demand is not published (not ranked)
+    rows: list[tuple[int, float, dict, dict, bool]] | None
 
 
 def rank_demand(db: Session, matcher: Matcher, demand: Demand, top: int = TOP_MATCHES) -> Ranking:
     if demand.status != ListingStatus.PUBLISHED:
-        return Ranking(demand.id, [])
+        return Ranking(demand.id, None)
+    matcher.ensure_affinity(db)
     ctx = matcher.context_for_demand(db, demand, preferences(db, demand.org_id))
-    filters = SearchFilters(status=[ListingStatus.PUBLISHED])
-    ranked = [r for r in matcher.rank(ctx, matcher.candidates(db, ctx, filters))
-              if r.candidate.org_id != demand.org_id][:top]
+    ranked = matcher.rank(ctx, matcher.candidates(db, ctx))[:top]
     return Ranking(demand.id, [(r.candidate.id, r.score, r.features, matcher.explain(ctx, r),
                                 matcher.ranker.strong(r.features)) for r in ranked])
 
 
 def store_ranking(db: Session, ranking: Ranking) -> list[Match]:
     """Write a ranking: status, timestamps and feedback of existing matches are kept; untouched
-    automatic suggestions that fell out of the top are removed."""
+    automatic suggestions that fell out of the top are removed. Returns the demand's matches as
+    ``for_demand`` does; an unranked (unpublished) demand's are left as they are."""
+    if ranking.rows is None:
+        return for_demand(db, ranking.demand_id)
     existing = {(m.demand_id, m.offer_id): m for m in db.scalars(select(Match).where(
         Match.demand_id == ranking.demand_id))}
-    kept = set()
+    kept = {}
     for rank, (offer_id, score, feats, explanation, strong) in enumerate(ranking.rows, start=1):
-        _store(db, ranking.demand_id, offer_id, rank, score, feats, explanation, strong, existing)
-        kept.add(offer_id)
+        kept[offer_id] = _store(db, ranking.demand_id, offer_id, rank, score, feats, explanation, strong, existing)
     for (_d, o_id), m in existing.items():
-        if o_id not in kept and m.status == MatchStatus.SUGGESTED and m.source == MatchSource.AUTOMATIC:
+        if o_id in kept:
+            continue
+        if m.status == MatchStatus.SUGGESTED and m.source == MatchSource.AUTOMATIC:
             db.delete(m)
+        else:  # status or origin worth keeping, though out of the top now
+            kept[o_id] = m
     db.flush()
-    return list(db.scalars(select(Match).where(Match.demand_id == ranking.demand_id).order_by(Match.rank)))
+    return sorted(kept.values(), key=lambda m: (m.rank, m.id))
 
 
 def match_demand(db: Session, matcher: Matcher, demand: Demand, top: int = TOP_MATCHES) -> list[Match]:
-    """(Re)compute and store a demand's matches."""
-    ranking = rank_demand(db, matcher, demand, top)
-    if demand.status != ListingStatus.PUBLISHED:
-        return list(db.scalars(select(Match).where(Match.demand_id == demand.id).order_by(Match.rank)))
-    return store_ranking(db, ranking)
+    """(Re)compute and store a demand's matches (an unpublished demand's are returned unchanged)."""
+    return store_ranking(db, rank_demand(db, matcher, demand, top))
 
 
 def match_offer(db: Session, matcher: Matcher, offer: Offer, top: int = TOP_MATCHES) -> list[Demand]:
@@ -209,7 +174,7 @@ def add_feedback(db: Session, match: Match, data: FeedbackCreate, user) -> Match
     offer = match.offer
     fb = MatchFeedback(match_id=match.id, user_id=user.id, org_id=user.org_id, prospect_rating=data.prospect_rating,
                        improvement_needs=data.improvement_needs, intent=data.intent,
-                       ipc_subclasses=sorted({c[:4] for p in offer.patents for c in p.ipc_codes}))
+                       ipc_subclasses=offer_ipc_subclasses(offer))
     db.add(fb)
     if match.status == MatchStatus.SUGGESTED:
         change_status(db, match, MatchStatus.VIEWED, user.id)
