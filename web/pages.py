@@ -175,7 +175,7 @@ def offer_detail(request: Request, db: DbSession, user: OptionalUser, offer_id: 
     except NotFound:
         return render(request, "not_found.html", user, 404)
     matches = []
-    if user is not None and (policy.reads_everything(user) or user.org_id in (offer.owner_org_id, offer.publisher_org_id)):
+    if policy.sees_matches(user, (offer.owner_org_id, offer.publisher_org_id)):
         matches = matching_service.for_offer(db, offer.id)
     return render(request, "offer_detail.html", user, offer=offer, can_edit=policy.can_edit_offer(user, offer),
                   matches=matches)
@@ -183,11 +183,10 @@ def offer_detail(request: Request, db: DbSession, user: OptionalUser, offer_id: 
 
 @router.get("/matches", response_class=HTMLResponse)
 def match_inbox(request: Request, db: DbSession, user: OptionalUser):
-    from ipplatform.matching.router import inbox
-
     if user is None:
         return login_redirect(request)
-    return render(request, "inbox.html", user, items=inbox(user, db, only_new=False))
+    items = [matching_service.read_model(m) for m in matching_service.inbox(db, user.org_id, only_new=False)]
+    return render(request, "inbox.html", user, items=items)
 
 
 # ---- demands -------------------------------------------------------------------------------------
@@ -241,7 +240,7 @@ def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand_id
     except NotFound:
         return render(request, "not_found.html", user, 404)
     matches = []
-    if user is not None and (policy.reads_everything(user) or user.org_id == demand.org_id):
+    if policy.sees_matches(user, (demand.org_id,)):
         matches = matching_service.for_demand(db, demand.id)
     return render(request, "demand_detail.html", user, demand=demand, matches=matches,
                   can_edit=demands_api.can_edit_demand(user, demand),

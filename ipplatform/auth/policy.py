@@ -49,5 +49,11 @@ def can_read_listing(user, listing, org_ids: set[int]) -> bool:
     return user is not None and user.org_id in org_ids
 
 
+def sees_matches(user, org_ids) -> bool:
+    """Matches of a listing (or a match) are for its organisations, office staff and event organisers
+    (who arrange the 1:1 meetings)."""
+    return user is not None and (reads_everything(user) or user.role == Role.EVENT_ORGANISER or user.org_id in org_ids)
+
+
 def can_edit_organisation(user, org: Organisation) -> bool:
     return is_admin(user) or (user is not None and user.role in MEMBER_ROLES and user.org_id == org.id)

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from sqlalchemy import or_, select
 
 from ipplatform.auth import policy
-from ipplatform.auth.enums import Role
 from ipplatform.common.errors import Forbidden
 from ipplatform.demands import service as demands_service
 from ipplatform.dependencies import CurrentUser, DbSession
@@ -12,8 +10,6 @@ from ipplatform.matching import service
 from ipplatform.matching.models import Match
 from ipplatform.matching.schemas import FeedbackCreate, FeedbackRead, MatchList, MatchRead, StatusChange
 from ipplatform.offers import service as offers_service
-from ipplatform.offers.models import Offer
-from ipplatform.demands.models import Demand
 
 router = APIRouter(tags=["matching"])
 NO_STRONG = "暂无高度匹配的专利，已列出相关度较高的候选，供参考"
@@ -29,7 +25,7 @@ def _side(user, match: Match) -> str | None:
 
 
 def _may_read(user, match: Match) -> bool:
-    return policy.reads_everything(user) or user.role == Role.EVENT_ORGANISER or _side(user, match) is not None
+    return policy.sees_matches(user, (match.demand.org_id, match.offer.owner_org_id, match.offer.publisher_org_id))
 
 
 def _listing(matches: list[Match], **ids) -> MatchList:
@@ -41,7 +37,7 @@ def _listing(matches: list[Match], **ids) -> MatchList:
 @router.get("/demands/{demand_id}/matches", response_model=MatchList, summary="offers matched to a demand")
 def demand_matches(demand_id: int, user: CurrentUser, db: DbSession):
     demand = demands_service.get(db, demand_id)
-    if not (policy.reads_everything(user) or user.role == Role.EVENT_ORGANISER or user.org_id == demand.org_id):
+    if not policy.sees_matches(user, (demand.org_id,)):
         raise Forbidden("Only the demand's organisation and staff see its matches", "仅需求方和工作人员可查看匹配结果")
     return _listing(service.for_demand(db, demand_id), demand_id=demand_id)
 
@@ -58,21 +54,14 @@ def run_demand(demand_id: int, request: Request, user: CurrentUser, db: DbSessio
 @router.get("/offers/{offer_id}/matches", response_model=MatchList, summary="demands an offer answers")
 def offer_matches(offer_id: int, user: CurrentUser, db: DbSession):
     offer = offers_service.get(db, offer_id)
-    if not (policy.reads_everything(user) or user.role == Role.EVENT_ORGANISER
-            or user.org_id in (offer.owner_org_id, offer.publisher_org_id)):
+    if not policy.sees_matches(user, (offer.owner_org_id, offer.publisher_org_id)):
         raise Forbidden("Only the offer's organisation and staff see its matches", "仅供给方和工作人员可查看匹配结果")
     return _listing(service.for_offer(db, offer_id), offer_id=offer_id)
 
 
 @router.get("/matches/inbox", response_model=list[MatchRead], summary="new matches for my organisation")
 def inbox(user: CurrentUser, db: DbSession, only_new: bool = True):
-    stmt = (select(Match).join(Demand, Demand.id == Match.demand_id).join(Offer, Offer.id == Match.offer_id)
-            .where(or_(Demand.org_id == user.org_id, Offer.owner_org_id == user.org_id,
-                       Offer.publisher_org_id == user.org_id)))
-    if only_new:
-        stmt = stmt.where(Match.status == "suggested")
-    matches = db.scalars(stmt.order_by(Match.strong.desc(), Match.score.desc()).limit(200)).unique().all()
-    return [service.read_model(m) for m in matches]
+    return [service.read_model(m) for m in service.inbox(db, user.org_id, only_new)]
 
 
 @router.post("/matches/{match_id}/status", response_model=MatchRead)

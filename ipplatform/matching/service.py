@@ -7,7 +7,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ipplatform.common.enums import ListingStatus
@@ -194,3 +194,10 @@ def read_model(match: Match) -> MatchRead:
                      explanation=match.explanation)
 
 
+def inbox(db: Session, org_id: int, only_new: bool = True, limit: int = 200) -> list[Match]:
+    """Matches on either side of an organisation, strong and best first (only untouched ones by default)."""
+    stmt = (select(Match).join(Demand, Demand.id == Match.demand_id).join(Offer, Offer.id == Match.offer_id)
+            .where(or_(Demand.org_id == org_id, Offer.owner_org_id == org_id, Offer.publisher_org_id == org_id)))
+    if only_new:
+        stmt = stmt.where(Match.status == MatchStatus.SUGGESTED)
+    return list(db.scalars(stmt.order_by(Match.strong.desc(), Match.score.desc()).limit(limit)).unique())
