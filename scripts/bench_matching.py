@@ -81,7 +81,6 @@ def main() -> None:
             engine, factory, _ = bs.build_database(f"sqlite:///{tmp / f'm{n}.sqlite3'}", patents, n, rng)
             docs = bs.documents(n, patents, factory)
             vecs = bs.vectors_for(n, base, np.random.default_rng(n))
-            (tmp / f"e{n}").mkdir(exist_ok=True)
             backend = (make_backend(args.backend, url=es_url, prefix="bench", timeout=120)
                        if args.backend == "elasticsearch"
                        else make_backend(args.backend, path=tmp / f"e{n}" / "bench-search.sqlite3"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import sys
 import tempfile
 import time
@@ -24,6 +23,7 @@ import ipplatform  # noqa: E402,F401  (one BLAS thread, before numpy loads)
 import jieba  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ipplatform.matching.metrics import ndcg_at, recall_at  # noqa: E402
 from ipplatform.search import fusion, text  # noqa: E402
 from ipplatform.search.backends.embedded import EmbeddedBackend  # noqa: E402
 from ipplatform.search.documents import DocType  # noqa: E402
@@ -39,18 +39,6 @@ def precise_tokens(s: str) -> list[str]:
     text._init()
     return [t.lower() for t in jieba.lcut(s) if t.strip() and text._TOKEN_RE.fullmatch(t.strip())
             and t.lower() not in text.STOPWORDS and not (len(t) == 1 and not t.isascii())]
-
-
-def ndcg10(ranked: list[str], grades: dict[str, int]) -> float:
-    dcg = sum((2 ** grades.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:10]))
-    ideal = sorted(grades.values(), reverse=True)[:10]
-    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
-    return dcg / idcg if idcg else 0.0
-
-
-def recall(ranked: list[str], grades: dict[str, int], k: int) -> float:
-    rel = {d for d, g in grades.items() if g >= 1}
-    return len(rel & set(ranked[:k])) / len(rel) if rel else 0.0
 
 
 def main() -> None:
@@ -107,10 +95,10 @@ def main() -> None:
     print(f"\n{len(answerable)} answerable demands, {window} hits per leg; nDCG@10 (all / ordinary / hard), Recall@50")
     print(f"{'run':28s} {'nDCG@10':>8s} {'ordinary':>9s} {'hard':>6s} {'R@50':>6s}")
     for name, ranked_lists in runs.items():
-        scores = [ndcg10(r, qrels.get(d["id"], {})) for r, d in zip(ranked_lists, answerable)]
+        scores = [ndcg_at(r, qrels.get(d["id"], {})) for r, d in zip(ranked_lists, answerable)]
         hard = [s for s, d in zip(scores, answerable) if d.get("hard")]
         ordinary = [s for s, d in zip(scores, answerable) if not d.get("hard")]
-        r50 = np.mean([recall(r, qrels.get(d["id"], {}), 50) for r, d in zip(ranked_lists, answerable)])
+        r50 = np.mean([recall_at(r, qrels.get(d["id"], {}), 50) for r, d in zip(ranked_lists, answerable)])
         print(f"{name:28s} {np.mean(scores):8.3f} {np.mean(ordinary):9.3f} {np.mean(hard):6.3f} {r50:6.3f}")
 
 

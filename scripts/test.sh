@@ -8,9 +8,11 @@ cd "$ROOT"
 scripts/bootstrap.sh --test
 export CI="${CI:-false}"
 cleanup() {
-  # Fixtures stop the services; this only catches an interrupted run.
+  # Fixtures stop the services; this only catches a run killed before their teardown.
   .venv/bin/python scripts/engine.py stop --home .data/engine-test >/dev/null 2>&1 || true
   .venv/bin/python scripts/pg.py stop >/dev/null 2>&1 || true
 }
-trap cleanup EXIT
+if [ "${IPP_KEEP_SERVICES:-}" != "1" ]; then  # IPP_KEEP_SERVICES=1 leaves them running for the next run
+  trap cleanup EXIT
+fi
 .venv/bin/pytest "$@"
