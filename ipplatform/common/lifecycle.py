@@ -36,3 +36,26 @@ def visible_statuses_filter(model, user, org_columns):
     if user is None:
         return published
     return or_(published, *[col == user.org_id for col in org_columns])
+
+
+def list_listings(db, model, org_columns, user, page, *, status=None, org_id=None, mode=None, q=None):
+    """Offers or demands ``user`` may see, newest published first; ``org_columns`` are the model's
+    organisation columns (an offer's owner and publisher, a demand's organisation)."""
+    from sqlalchemy import or_, select
+
+    from ipplatform.common.schemas import paginate
+    from ipplatform.database import json_list_contains
+
+    stmt = select(model)
+    visible = visible_statuses_filter(model, user, org_columns)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    if status:
+        stmt = stmt.where(model.status == status)
+    if org_id:
+        stmt = stmt.where(or_(*[col == org_id for col in org_columns]))
+    if mode:  # JSON list membership, portable across SQLite and PostgreSQL
+        stmt = stmt.where(json_list_contains(model.modes, mode.value))
+    if q:
+        stmt = stmt.where(or_(model.title.contains(q), model.description.contains(q)))
+    return paginate(db, stmt, page, model.published_at.desc().nulls_last(), model.id.desc())

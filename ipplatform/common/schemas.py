@@ -23,6 +23,12 @@ class Page(AppSchema, Generic[T]):
     page: int
     page_size: int
 
+    @classmethod
+    def of(cls, found: tuple[list, int], params: PageParams) -> Page:
+        """The response for ``paginate``'s (items, total) of the requested page."""
+        items, total = found
+        return cls(items=items, total=total, page=params.page, page_size=params.page_size)
+
 
 class PageParams(AppSchema):
     page: int = Field(1, ge=1, le=10_000)
@@ -31,3 +37,12 @@ class PageParams(AppSchema):
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.page_size
+
+
+def paginate(db, stmt, page: PageParams, *order_by) -> tuple[list, int]:
+    """One page of ``stmt`` in the given order, and the total number of rows it selects."""
+    from sqlalchemy import func, select
+
+    total = db.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = list(db.scalars(stmt.order_by(*order_by).offset(page.offset).limit(page.page_size)).unique())
+    return items, total

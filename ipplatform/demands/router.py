@@ -37,8 +37,7 @@ def can_edit_demand(user, demand: Demand) -> bool:
 def list_demands(db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
                  status: ListingStatus | None = None, org_id: int | None = None, mode: TransactionMode | None = None,
                  q: Annotated[str | None, Query(max_length=100)] = None):
-    items, total = service.list_demands(db, user, page, status=status, org_id=org_id, mode=mode, q=q)
-    return Page(items=items, total=total, page=page.page, page_size=page.page_size)
+    return Page.of(service.list_demands(db, user, page, status=status, org_id=org_id, mode=mode, q=q), page)
 
 
 @router.get("/{demand_id}", response_model=DemandRead)

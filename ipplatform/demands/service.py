@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ipplatform.common import lifecycle
-from ipplatform.common.enums import ListingStatus, TransactionMode
+from ipplatform.common.enums import ListingStatus
 from ipplatform.common.errors import Conflict, NotFound
 from ipplatform.common.patch import assign, merged
 from ipplatform.common.schemas import PageParams
-from ipplatform.database import json_list_contains
 from ipplatform.demands.models import Demand
 from ipplatform.demands.schemas import DemandCreate, DemandFields, DemandUpdate
 
@@ -40,21 +38,6 @@ def update(db: Session, demand: Demand, data: DemandUpdate) -> Demand:
     return demand
 
 
-def list_demands(db: Session, user, page: PageParams, *, status: ListingStatus | None = None,
-                 org_id: int | None = None, mode: TransactionMode | None = None, q: str | None = None):
-    stmt = select(Demand)
-    visible = lifecycle.visible_statuses_filter(Demand, user, [Demand.org_id])
-    if visible is not None:
-        stmt = stmt.where(visible)
-    if status:
-        stmt = stmt.where(Demand.status == status)
-    if org_id:
-        stmt = stmt.where(Demand.org_id == org_id)
-    if mode:
-        stmt = stmt.where(json_list_contains(Demand.modes, mode.value))
-    if q:
-        stmt = stmt.where(or_(Demand.title.contains(q), Demand.description.contains(q)))
-    total = db.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.scalars(stmt.order_by(Demand.published_at.desc().nulls_last(), Demand.id.desc())
-                       .offset(page.offset).limit(page.page_size)).unique().all()
-    return items, total
+def list_demands(db: Session, user, page: PageParams, **filters):
+    """Demands ``user`` may see (filters: status, org_id, mode, q)."""
+    return lifecycle.list_listings(db, Demand, (Demand.org_id,), user, page, **filters)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ipplatform.common import lifecycle
@@ -8,7 +7,6 @@ from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.errors import Conflict, FieldError, NotFound
 from ipplatform.common.patch import assign, merged
 from ipplatform.common.schemas import PageParams
-from ipplatform.database import json_list_contains
 from ipplatform.offers.models import Offer
 from ipplatform.offers.schemas import OfferCreate, OfferFields, OfferUpdate
 from ipplatform.organisations.models import Organisation
@@ -68,21 +66,6 @@ def update(db: Session, offer: Offer, data: OfferUpdate) -> Offer:
     return offer
 
 
-def list_offers(db: Session, user, page: PageParams, *, status: ListingStatus | None = None,
-                org_id: int | None = None, mode: TransactionMode | None = None, q: str | None = None):
-    stmt = select(Offer)
-    visible = lifecycle.visible_statuses_filter(Offer, user, [Offer.owner_org_id, Offer.publisher_org_id])
-    if visible is not None:
-        stmt = stmt.where(visible)
-    if status:
-        stmt = stmt.where(Offer.status == status)
-    if org_id:
-        stmt = stmt.where(or_(Offer.owner_org_id == org_id, Offer.publisher_org_id == org_id))
-    if q:
-        stmt = stmt.where(or_(Offer.title.contains(q), Offer.description.contains(q)))
-    if mode:  # JSON list membership, portable across SQLite and PostgreSQL
-        stmt = stmt.where(json_list_contains(Offer.modes, mode.value))
-    total = db.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.scalars(stmt.order_by(Offer.published_at.desc().nulls_last(), Offer.id.desc())
-                       .offset(page.offset).limit(page.page_size)).unique().all()
-    return items, total
+def list_offers(db: Session, user, page: PageParams, **filters):
+    """Offers ``user`` may see (filters: status, org_id — owner or publisher —, mode, q)."""
+    return lifecycle.list_listings(db, Offer, (Offer.owner_org_id, Offer.publisher_org_id), user, page, **filters)

@@ -26,8 +26,7 @@ CurrentOrg = Annotated[Organisation, Depends(org_or_404)]
 @router.get("", response_model=Page[OrganisationRead])
 def list_organisations(db: DbSession, page: Annotated[PageParams, Depends()],
                        kind: OrgKind | None = None, q: Annotated[str | None, Query(max_length=100)] = None):
-    items, total = service.list_orgs(db, page, kind, q)
-    return Page(items=items, total=total, page=page.page, page_size=page.page_size)
+    return Page.of(service.list_orgs(db, page, kind, q), page)
 
 
 @router.get("/{org_id}", response_model=OrganisationRead)

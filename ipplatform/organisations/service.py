@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ipplatform.common.errors import Conflict, FieldError, NotFound
 from ipplatform.common.patch import assign
-from ipplatform.common.schemas import PageParams
+from ipplatform.common.schemas import PageParams, paginate
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.models import Organisation
 from ipplatform.organisations.schemas import OrganisationCreate, OrganisationUpdate
@@ -63,6 +63,4 @@ def list_orgs(db: Session, page: PageParams, kind: OrgKind | None = None, q: str
         stmt = stmt.where(Organisation.kind == kind)
     if q:
         stmt = stmt.where(Organisation.name.contains(q))
-    total = db.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.scalars(stmt.order_by(Organisation.id).offset(page.offset).limit(page.page_size)).all()
-    return items, total
+    return paginate(db, stmt, page, Organisation.id)

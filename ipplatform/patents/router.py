@@ -31,8 +31,7 @@ def _forbid_unless_acts_for(user, org) -> None:
 @router.get("", response_model=Page[PatentRead])
 def list_patents(db: DbSession, page: Annotated[PageParams, Depends()], owner_org_id: int | None = None,
                  q: Annotated[str | None, Query(max_length=100)] = None):
-    items, total = service.list_patents(db, page, owner_org_id, q)
-    return Page(items=items, total=total, page=page.page, page_size=page.page_size)
+    return Page.of(service.list_patents(db, page, owner_org_id, q), page)
 
 
 @router.get("/{patent_id}", response_model=PatentRead)

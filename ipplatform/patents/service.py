@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from ipplatform.common.errors import Conflict, FieldError, NotFound
 from ipplatform.common.patch import assign, merged
-from ipplatform.common.schemas import PageParams
+from ipplatform.common.schemas import PageParams, paginate
 from ipplatform.offers.models import offer_patent
 from ipplatform.patents.models import Patent
 from ipplatform.patents.schemas import PatentCreate, PatentFields, PatentUpdate
@@ -77,6 +77,4 @@ def list_patents(db: Session, page: PageParams, owner_org_id: int | None = None,
     if q:
         stmt = stmt.where(or_(Patent.title.contains(q), Patent.application_number.contains(q.upper()),
                               Patent.publication_number.contains(q.upper())))
-    total = db.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.scalars(stmt.order_by(Patent.id.desc()).offset(page.offset).limit(page.page_size)).all()
-    return items, total
+    return paginate(db, stmt, page, Patent.id.desc())
