@@ -6,16 +6,13 @@ from sqlalchemy.orm import Session
 from ipplatform.auth.models import User
 from ipplatform.auth.schemas import UserCreate, UserUpdate
 from ipplatform.auth.security import hash_password, verify_password
-from ipplatform.common.errors import Conflict, FieldError, NotFound
+from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.common.patch import assign
 from ipplatform.organisations.models import Organisation
 
 
 def get(db: Session, user_id: int) -> User:
-    user = db.get(User, user_id)
-    if user is None:
-        raise NotFound("user", "用户", user_id)
-    return user
+    return get_or_404(db, User, user_id, "user", "用户")
 
 
 def authenticate(db: Session, username: str, password: str) -> User | None:

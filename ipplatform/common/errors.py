@@ -162,3 +162,11 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def _model_validation(_request: Request, exc: ValidationError) -> JSONResponse:
         return JSONResponse(validation_body(exc.errors()), status_code=422)
+
+
+def get_or_404(db, model, ident: int, entity: str, entity_zh: str):
+    """The row of ``model`` with primary key ``ident``, or a bilingual 404 naming the entity."""
+    row = db.get(model, ident)
+    if row is None:
+        raise NotFound(entity, entity_zh, ident)
+    return row

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import Field
 from sqlalchemy import select
 
-from ipplatform.common.errors import NotFound
+from ipplatform.common.errors import get_or_404
 from ipplatform.common.schemas import AppSchema, InputSchema
 from ipplatform.common.validators import CreditCode
 from ipplatform.credit.models import CreditFlag, DishonestEntity
@@ -61,9 +61,7 @@ def list_flags(_: StaffUser, db: DbSession, status: str = "open"):
 
 @router.post("/flags/{flag_id}/review", response_model=FlagOut)
 def review_flag(flag_id: int, data: Review, user: StaffUser, db: DbSession):
-    flag = db.get(CreditFlag, flag_id)
-    if flag is None:
-        raise NotFound("flag", "信用预警", flag_id)
+    flag = get_or_404(db, CreditFlag, flag_id, "flag", "信用预警")
     flag.status, flag.reviewed_by_id = data.status, user.id
     db.flush()
     return flag

@@ -4,7 +4,7 @@ from sqlalchemy.orm import Session
 
 from ipplatform.common import lifecycle
 from ipplatform.common.enums import ListingStatus
-from ipplatform.common.errors import Conflict, NotFound
+from ipplatform.common.errors import Conflict, get_or_404
 from ipplatform.common.patch import assign, merged
 from ipplatform.common.schemas import PageParams
 from ipplatform.demands.models import Demand
@@ -12,10 +12,7 @@ from ipplatform.demands.schemas import DemandCreate, DemandFields, DemandUpdate
 
 
 def get(db: Session, demand_id: int) -> Demand:
-    demand = db.get(Demand, demand_id)
-    if demand is None:
-        raise NotFound("demand", "需求信息", demand_id)
-    return demand
+    return get_or_404(db, Demand, demand_id, "demand", "需求信息")
 
 
 def create(db: Session, data: DemandCreate, *, org_id: int, user_id: int | None, synthetic: bool = False) -> Demand:

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ipplatform.common.enums import ListingStatus
-from ipplatform.common.errors import Conflict, NotFound
+from ipplatform.common.errors import Conflict, get_or_404
 from ipplatform.database import utcnow
 from ipplatform.demands.models import Demand
 from ipplatform.matching.engine import Matcher
@@ -140,10 +140,7 @@ def for_offer(db: Session, offer_id: int) -> list[Match]:
 
 
 def get(db: Session, match_id: int) -> Match:
-    match = db.get(Match, match_id)
-    if match is None:
-        raise NotFound("match", "匹配记录", match_id)
-    return match
+    return get_or_404(db, Match, match_id, "match", "匹配记录")
 
 
 def change_status(db: Session, match: Match, target: MatchStatus, user_id: int | None, *,

@@ -4,7 +4,7 @@ from sqlalchemy.orm import Session
 
 from ipplatform.common import lifecycle
 from ipplatform.common.enums import ListingStatus, TransactionMode
-from ipplatform.common.errors import Conflict, FieldError, NotFound
+from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.common.patch import assign, merged
 from ipplatform.common.schemas import PageParams
 from ipplatform.offers.models import Offer
@@ -19,10 +19,7 @@ DEAD_STATUSES = {LegalStatus.LAPSED, LegalStatus.EXPIRED, LegalStatus.INVALIDATE
 
 
 def get(db: Session, offer_id: int) -> Offer:
-    offer = db.get(Offer, offer_id)
-    if offer is None:
-        raise NotFound("offer", "供给信息", offer_id)
-    return offer
+    return get_or_404(db, Offer, offer_id, "offer", "供给信息")
 
 
 def _patents_for(db: Session, ids: list[int], owner_id: int, modes: list[str]) -> list[Patent]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ipplatform.common.errors import Conflict, FieldError, NotFound
+from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.common.patch import assign
 from ipplatform.common.schemas import PageParams, paginate
 from ipplatform.organisations.enums import OrgKind
@@ -12,10 +12,7 @@ from ipplatform.organisations.schemas import OrganisationCreate, OrganisationUpd
 
 
 def get(db: Session, org_id: int) -> Organisation:
-    org = db.get(Organisation, org_id)
-    if org is None:
-        raise NotFound("organisation", "机构", org_id)
-    return org
+    return get_or_404(db, Organisation, org_id, "organisation", "机构")
 
 
 def _check_custodian(db: Session, custodian_id: int | None, self_id: int | None = None) -> None:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ipplatform.common.enums import ListingStatus
-from ipplatform.common.errors import Conflict, FieldError, NotFound
+from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.database import utcnow
 from ipplatform.offers.models import Offer, offer_patent
 from ipplatform.organisations.models import Organisation
@@ -18,10 +18,7 @@ from ipplatform.patents.models import Patent
 
 
 def get(db: Session, deal_id: int) -> Deal:
-    deal = db.get(Deal, deal_id)
-    if deal is None:
-        raise NotFound("deal", "交易记录", deal_id)
-    return deal
+    return get_or_404(db, Deal, deal_id, "deal", "交易记录")
 
 
 def _org(db: Session, org_id: int | None, field: str) -> Organisation | None:

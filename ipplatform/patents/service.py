@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ipplatform.common.errors import Conflict, FieldError, NotFound
+from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.common.patch import assign, merged
 from ipplatform.common.schemas import PageParams, paginate
 from ipplatform.offers.models import offer_patent
@@ -12,10 +12,7 @@ from ipplatform.patents.schemas import PatentCreate, PatentFields, PatentUpdate
 
 
 def get(db: Session, patent_id: int) -> Patent:
-    patent = db.get(Patent, patent_id)
-    if patent is None:
-        raise NotFound("patent", "专利", patent_id)
-    return patent
+    return get_or_404(db, Patent, patent_id, "patent", "专利")
 
 
 def load_owned(db: Session, ids: list[int], owner_id: int, role_zh: str) -> list[Patent]:
