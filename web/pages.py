@@ -16,8 +16,9 @@ from ipplatform.auth import policy
 from ipplatform.auth import service as auth_service
 from ipplatform.auth.security import issue_token
 from ipplatform.common import lifecycle
-from ipplatform.common.enums import ListingStatus, TransactionMode
+from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
 from ipplatform.common.errors import AppError, NotFound
+from ipplatform.common.listing_router import ACTIONS as LISTING_ACTIONS
 from ipplatform.common.schemas import PageParams
 from ipplatform.demands import router as demands_api
 from ipplatform.demands import service as demands_service
@@ -49,7 +50,8 @@ def _region_name(code: str | None) -> str:
 
 templates.env.globals.update(modes=TransactionMode, statuses=ListingStatus, maturities=Maturity,
                              counties=reference.xinyang_counties, industry_name=_industry_name,
-                             region_name=_region_name)
+                             region_name=_region_name, reads_everything=policy.reads_everything,
+                             listing_actions_to=LISTING_ACTIONS, listing_transitions=LISTING_TRANSITIONS)
 
 
 def _wan(value) -> str:
@@ -156,16 +158,26 @@ async def offer_create(request: Request, db: DbSession, user: OptionalUser):
     }
     values["patent_ids"] = data["patent_ids"]
     values["modes"] = data["modes"]
+    return _create_listing(
+        db, user, OfferCreate, data, "供给信息", "/offers",
+        create=lambda payload, org: offers_service.create(db, payload, owner=org, publisher_org_id=user.org_id,
+                                                          user_id=user.id),
+        rerender=lambda errors, code: _offer_form(request, db, user, values, errors, code))
+
+
+def _create_listing(db, user, schema, data: dict, kind_zh: str, path: str, *, create, rerender):
+    """Validate a submitted offer or demand form and create it for the user's organisation; the form is
+    shown again with field errors (422) or the refusal (403), or the browser goes to the new listing."""
     try:
-        payload = OfferCreate.model_validate(data)
-        owner = org_service.get(db, user.org_id)
-        if not policy.acts_for(user, owner):
-            return _offer_form(request, db, user, values, {"_form": "您的角色不能发布供给信息"}, 403)
-        offer = offers_service.create(db, payload, owner=owner, publisher_org_id=user.org_id, user_id=user.id)
+        payload = schema.model_validate(data)
+        org = org_service.get(db, user.org_id)
+        if not policy.acts_for(user, org):
+            return rerender({"_form": f"您的角色不能发布{kind_zh}"}, 403)
+        listing = create(payload, org)
     except (ValidationError, AppError) as exc:
         db.rollback()
-        return _offer_form(request, db, user, values, errors_by_field(exc), 422)
-    return RedirectResponse(f"/offers/{offer.id}", status_code=303)
+        return rerender(errors_by_field(exc), 422)
+    return RedirectResponse(f"{path}/{listing.id}", status_code=303)
 
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)
@@ -220,17 +232,10 @@ async def demand_create(request: Request, db: DbSession, user: OptionalUser):
         "contact_phone": form.get("contact_phone") or None, "contact_email": form.get("contact_email") or None,
         "publish": form.get("action") == "publish",
     }
-    try:
-        payload = DemandCreate.model_validate(data)
-        org = org_service.get(db, user.org_id)
-        if not policy.acts_for(user, org):
-            return render(request, "demand_form.html", user, 403, values=values,
-                          errors={"_form": "您的角色不能发布需求信息"})
-        demand = demands_service.create(db, payload, org_id=org.id, user_id=user.id)
-    except (ValidationError, AppError) as exc:
-        db.rollback()
-        return render(request, "demand_form.html", user, 422, values=values, errors=errors_by_field(exc))
-    return RedirectResponse(f"/demands/{demand.id}", status_code=303)
+    return _create_listing(
+        db, user, DemandCreate, data, "需求信息", "/demands",
+        create=lambda payload, org: demands_service.create(db, payload, org_id=org.id, user_id=user.id),
+        rerender=lambda errors, code: render(request, "demand_form.html", user, code, values=values, errors=errors))
 
 
 @router.get("/demands/{demand_id}", response_class=HTMLResponse)
