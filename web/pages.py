@@ -36,22 +36,10 @@ from web.forms import errors_by_field, split_list, wan_to_yuan
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
-
-
-def _industry_name(code: str | None) -> str:
-    ind = reference.industries().get(code or "")
-    return ind.name if ind else ""
-
-
-def _region_name(code: str | None) -> str:
-    region = reference.regions().get(code or "")
-    return region.full_name if region else ""
-
-
-templates.env.globals.update(modes=TransactionMode, statuses=ListingStatus, maturities=Maturity,
-                             counties=reference.xinyang_counties, industry_name=_industry_name,
-                             region_name=_region_name, reads_everything=policy.reads_everything,
-                             listing_actions_to=LISTING_ACTIONS, listing_transitions=LISTING_TRANSITIONS)
+templates.env.globals.update(
+    modes=TransactionMode, statuses=ListingStatus, maturities=Maturity, counties=reference.xinyang_counties,
+    industry_name=lambda code: reference.industry_name(code, ""), region_name=lambda code: reference.region_name(code, ""),
+    reads_everything=policy.reads_everything, listing_actions_to=LISTING_ACTIONS, listing_transitions=LISTING_TRANSITIONS)
 
 
 def _wan(value) -> str:

@@ -74,10 +74,8 @@ class DemandRead(ListingLabels):
 
     @computed_field
     def industry_name(self) -> str | None:
-        ind = reference.industries().get(self.industry_code or "")
-        return ind.name if ind else None
+        return reference.industry_name(self.industry_code)
 
     @computed_field
     def region_name(self) -> str | None:
-        region = reference.regions().get(self.region_code or "")
-        return region.full_name if region else None
+        return reference.region_name(self.region_code)

@@ -56,10 +56,8 @@ class OrganisationRead(AppSchema):
 
     @computed_field
     def county_name(self) -> str | None:
-        region = reference.regions().get(self.county_code)
-        return region.full_name if region else None
+        return reference.region_name(self.county_code)
 
     @computed_field
     def industry_name(self) -> str | None:
-        ind = reference.industries().get(self.industry_code or "")
-        return ind.name if ind else None
+        return reference.industry_name(self.industry_code)

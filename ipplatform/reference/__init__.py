@@ -84,6 +84,18 @@ def industries() -> dict[str, Industry]:
     return table
 
 
+def industry_name(code: str | None, default: str | None = None) -> str | None:
+    """The GB/T 4754 name of a section/division/group/class code, or ``default``."""
+    found = industries().get(code or "")
+    return found.name if found else default
+
+
+def region_name(code: str | None, default: str | None = None, *, full: bool = True) -> str | None:
+    """The (full, e.g. 河南省信阳市浉河区, or short) name of a division code, or ``default``."""
+    found = regions().get(code or "")
+    return (found.full_name if full else found.name) if found else default
+
+
 def industry_path(code: str) -> list[Industry]:
     """The section → division → group → class chain leading to ``code``."""
     table = industries()

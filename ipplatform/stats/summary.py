@@ -35,11 +35,9 @@ def previous(f: ind.Filters) -> ind.Filters | None:
 
 def label(dimension: str, key: str) -> str:
     if dimension == "county":
-        region = reference.regions().get(key)
-        return region.name if region else key
+        return reference.region_name(key, key, full=False)
     if dimension == "industry":
-        i = reference.industries().get(key)
-        return i.name if i else key
+        return reference.industry_name(key, key)
     if dimension == "type":
         try:
             return DealType(key).zh
