@@ -25,10 +25,11 @@ from ipplatform.offers.models import Offer
 from ipplatform.search import fusion
 from ipplatform.search import text as textmod
 from ipplatform.search.backends.base import SearchBackend
-from ipplatform.search.documents import DocType, embed_text, offer_body
+from ipplatform.search.documents import EMBED_CHARS, DocType, body_text, embed_text, offer_body
 from ipplatform.search.query import SearchFilters
 
 CANDIDATES_PER_LEG = 100
+TOKEN_CHARS = 500  # a demand's words are taken from this much of its text
 AFFINITY_MAX_AGE_S = 3600  # the affinity reads every published offer, so it is not relearned for each match
 
 
@@ -40,7 +41,8 @@ class Ranked:
 
 
 def demand_text(demand: Demand) -> str:
-    return f"{demand.title}。{demand.description}"
+    """A demand's whole text; its first EMBED_CHARS characters are the text the index embeds it by."""
+    return demand.title + "。" + body_text(DocType.DEMAND, demand)
 
 
 def learn_affinity(db: Session) -> Affinity:
@@ -102,20 +104,23 @@ class Matcher:
                 self.affinity_learned_at = time.monotonic()
 
     # ---- contexts ---------------------------------------------------------------------------
-    def context_for_text(self, key, text: str, **kw) -> DemandCtx:
-        return DemandCtx(id=key, text=text, tokens=textmod.query_tokens(text[:500]),
-                         vector=self.embedder.encode_query(text[:500]), **kw)
+    def context_for_text(self, key, text: str, *, db: Session | None = None, **kw) -> DemandCtx:
+        """The matching context of a demand's text (``demand_text``: the evaluate command passes its
+        queries as such): words of its first TOKEN_CHARS characters, and the vector of its first
+        EMBED_CHARS, which is the vector the index holds for a demand with this text (taken from the
+        embedding cache in ``db`` when there)."""
+        return DemandCtx(id=key, text=text, tokens=textmod.query_tokens(text[:TOKEN_CHARS]),
+                         vector=self.embedder.encode_documents([text[:EMBED_CHARS]], db=db)[0], **kw)
 
     def context_for_demand(self, db: Session, demand: Demand, preferences: dict[str, float] | None = None) -> DemandCtx:
         org = demand.organisation
-        text = demand_text(demand)
-        vector = self.embedder.encode_documents([embed_text(demand.title, demand.description or "")], db=db)[0]
-        return DemandCtx(id=demand.id, text=text, tokens=textmod.query_tokens(text[:500]), vector=vector,
-                         org_id=demand.org_id, industry=demand.industry_code or org.industry_code,
-                         region=demand.region_code or org.county_code, modes=list(demand.modes),
-                         budget_min=float(demand.budget_min) if demand.budget_min is not None else None,
-                         budget_max=float(demand.budget_max) if demand.budget_max is not None else None,
-                         preferred_ipc=list(demand.preferred_ipc or []), preferences=preferences or {})
+        return self.context_for_text(
+            demand.id, demand_text(demand), db=db, org_id=demand.org_id,
+            industry=demand.industry_code or org.industry_code, region=demand.region_code or org.county_code,
+            modes=list(demand.modes),
+            budget_min=float(demand.budget_min) if demand.budget_min is not None else None,
+            budget_max=float(demand.budget_max) if demand.budget_max is not None else None,
+            preferred_ipc=list(demand.preferred_ipc or []), preferences=preferences or {})
 
     # ---- candidates ----------------------------------------------------------------------------
     def candidates(self, db: Session, ctx: DemandCtx, filters: SearchFilters | None = None) -> list[Candidate]:

@@ -21,9 +21,9 @@ from ipplatform.matching.models import Match, MatchFeedback
 from ipplatform.matching.schemas import FeedbackCreate, MatchRead
 from ipplatform.offers.models import Offer, offer_patent
 from ipplatform.patents.models import Patent
-from ipplatform.search import text as textmod
 from ipplatform.search.documents import DocType
 from ipplatform.search.query import SearchFilters
+from ipplatform.search.service import source_query
 
 log = logging.getLogger(__name__)
 TOP_MATCHES = 20
@@ -116,12 +116,9 @@ def match_offer(db: Session, matcher: Matcher, offer: Offer, top: int = TOP_MATC
     """Find the published demands an offer answers and (re)score those pairs from the demand's side."""
     if offer.status != ListingStatus.PUBLISHED:
         return []
-    from ipplatform.search.documents import embed_text, offer_body
-
-    text = embed_text(offer.title, offer_body(offer))
-    vector = matcher.embedder.encode_documents([text], db=db)[0]
-    got = matcher.backend.retrieve(DocType.DEMAND, tokens=textmod.query_tokens(text[:500]), vector=vector,
-                                   filters=SearchFilters(), window=top, facets=False)
+    tokens, vector = source_query(db, DocType.OFFER, offer, embedder=matcher.embedder)  # as search's similar_to
+    got = matcher.backend.retrieve(DocType.DEMAND, tokens=tokens, vector=vector, filters=SearchFilters(),
+                                   window=top, facets=False)
     ids = {i for i, _ in (got.keyword.hits if got.keyword else [])} | {i for i, _ in (got.semantic.hits if got.semantic else [])}
     rescored = []
     for demand in db.scalars(select(Demand).where(Demand.id.in_(ids))).unique():

@@ -62,12 +62,23 @@ def _ts(value: datetime | None) -> float | None:
     return value.timestamp() if value else None
 
 
-def _common(kind: DocType, row, title: str, body: str, version: int) -> dict:
+def _common(kind: DocType, row, version: int) -> dict:
+    title, body = row.title, body_text(kind, row)
     return {
-        "id": row.id, "doc_type": kind.value, "version": version, "status": row.status.value if hasattr(row.status, "value") else row.status,
+        "id": row.id, "doc_type": kind.value, "version": version, "status": str(row.status),
         "title": title, "title_seg": textmod.segment(title), "body_seg": textmod.segment(body),
         "embed_text": embed_text(title, body), "published_at": _ts(row.published_at),
         "synthetic": bool(row.synthetic),
+    }
+
+
+def _classification(region: str | None, industry: str | None, ipc_codes: list[str]) -> dict:
+    """The region, industry and IPC fields, each level of the code expanded (see the module docstring)."""
+    return {
+        "region": region_prefixes(region), "county": _county(region),
+        "industry": industry_prefixes(industry), "industry_division": [industry[:2]] if industry else [],
+        "ipc": sorted({p for c in ipc_codes for p in ipc_prefixes(c)}),
+        "ipc_subclass": sorted({c[:4] for c in ipc_codes}),
     }
 
 
@@ -77,25 +88,35 @@ def offer_body(offer: Offer) -> str:
                                    *(p.abstract or "" for p in patents[:3]), " ".join(offer.application_fields)]))
 
 
+def body_text(doc_type: DocType, row) -> str:
+    """The text of an offer or demand besides its title (what ``body_seg`` and the embedding are made of)."""
+    return offer_body(row) if doc_type == DocType.OFFER else row.description or ""
+
+
 def embed_text(title: str, body: str) -> str:
     """The text a document is embedded by (also the embedding cache key)."""
     return (title + "。" + body)[:EMBED_CHARS]
 
 
+def source_text(doc_type: DocType, row) -> str:
+    """The embedded text of an offer or demand row: the very text its indexed vector was encoded from."""
+    return embed_text(row.title, body_text(doc_type, row))
+
+
+def title_words(title: str) -> tuple[str, ...]:
+    """The distinct search words of two or more characters in a title, in order of first occurrence."""
+    return tuple(dict.fromkeys(t for t in textmod.tokens(title) if len(t) >= 2))
+
+
 def offer_document(offer: Offer, version: int) -> dict:
     patents = offer.patents
-    body = offer_body(offer)
     ipc_codes = list(dict.fromkeys(c for p in patents for c in (p.ipc_codes or [])))
-    doc = _common(DocType.OFFER, offer, offer.title, body, version)
+    doc = _common(DocType.OFFER, offer, version)
     owner = offer.owner
     doc.update({
         "org_id": [str(offer.owner_org_id), str(offer.publisher_org_id)],
         "org_kind": [owner.kind.value],
-        "region": region_prefixes(owner.county_code), "county": _county(owner.county_code),
-        "industry": industry_prefixes(owner.industry_code),
-        "industry_division": [owner.industry_code[:2]] if owner.industry_code else [],
-        "ipc": sorted({p for c in ipc_codes for p in ipc_prefixes(c)}),
-        "ipc_subclass": sorted({c[:4] for c in ipc_codes}),
+        **_classification(owner.county_code, owner.industry_code, ipc_codes),
         "patent_kind": sorted({p.kind.value for p in patents}),
         "legal_status": sorted({p.legal_status.value for p in patents}),
         "mode": list(offer.modes),
@@ -106,18 +127,13 @@ def offer_document(offer: Offer, version: int) -> dict:
 
 
 def demand_document(demand: Demand, version: int) -> dict:
-    body = demand.description or ""
-    doc = _common(DocType.DEMAND, demand, demand.title, body, version)
+    doc = _common(DocType.DEMAND, demand, version)
     org = demand.organisation
-    region = demand.region_code or org.county_code
-    industry = demand.industry_code or org.industry_code
     ipc_codes = list(demand.preferred_ipc or [])
     doc.update({
         "org_id": [str(demand.org_id)], "org_kind": [org.kind.value],
-        "region": region_prefixes(region), "county": _county(region),
-        "industry": industry_prefixes(industry), "industry_division": [industry[:2]] if industry else [],
-        "ipc": sorted({p for c in ipc_codes for p in ipc_prefixes(c)}),
-        "ipc_subclass": sorted({c[:4] for c in ipc_codes}),
+        **_classification(demand.region_code or org.county_code, demand.industry_code or org.industry_code,
+                          ipc_codes),
         "patent_kind": [], "legal_status": [], "mode": list(demand.modes),
         "price": float(demand.budget_max) if demand.budget_max is not None else (
             float(demand.budget_min) if demand.budget_min is not None else None),
@@ -127,8 +143,7 @@ def demand_document(demand: Demand, version: int) -> dict:
 
 
 def _suggestions(title: str, ipc_codes: Iterable[str]) -> list[str]:
-    words = [t for t in textmod.tokens(title) if len(t) >= 2]
-    inputs = list(dict.fromkeys(s.lower() for s in [title[:50], *words, *(c[:4] for c in ipc_codes)]))
+    inputs = list(dict.fromkeys(s.lower() for s in [title[:50], *title_words(title), *(c[:4] for c in ipc_codes)]))
     # A completion engine returns one input per document: drop inputs that merely prefix a longer one
     # (锂电 inside 锂电池), so the longer, more useful completion is the one offered.
     return [s for s in inputs if not any(t != s and t.startswith(s) for t in inputs)]

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from ipplatform import reference
@@ -26,13 +27,14 @@ from ipplatform.patents.enums import LegalStatus, PatentKind
 from ipplatform.search import fusion
 from ipplatform.search import text as textmod
 from ipplatform.search.backends.base import BackendUnavailable, SearchBackend, sort_key
-from ipplatform.search.documents import DocType, load_rows
+from ipplatform.search.documents import DocType, load_rows, source_text, title_words
 from ipplatform.search.query import MAX_WINDOW, SearchMode, SearchRequest, SortOrder
 from ipplatform.search.schemas import FacetValue, SearchHit, SearchResponse
 
 _IPC_SUBCLASS = re.compile(r"[a-h]\d\d[a-z]")
 _EMBED_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-embedding")
 MIN_WINDOW = 50  # per leg: RRF over the top 50 of each leg (nDCG@10 on the dev set: see README)
+SOURCE_WORDS = 12  # "more like this": the keyword leg asks for at most this many title words
 
 
 class SearchUnavailable(AppError):
@@ -76,6 +78,17 @@ def decode_cursor(cursor: str | None) -> list | None:
         raise FieldError("cursor is not one this service issued", "翻页游标无效，请从第一页重新查询", field="cursor") from None
 
 
+def source_query(db: Session | None, doc_type: DocType, row, *,
+                 embedder=None) -> tuple[tuple[str, ...], np.ndarray | None]:
+    """The "more like this" query of an offer or demand row: the first SOURCE_WORDS distinct words of its
+    title (for the keyword leg) and, only when ``embedder`` is given, the vector the index holds for
+    the row (from its embedded text, so the embedding cache in ``db`` answers without encoding).
+    Search's ``similar_to`` and matching (the demands an offer answers) both ask this way."""
+    words = title_words(row.title)[:SOURCE_WORDS]
+    vector = embedder.encode_documents([source_text(doc_type, row)], db=db)[0] if embedder is not None else None
+    return words, vector
+
+
 class SearchService:
     def __init__(self, backend: SearchBackend, embedder_provider: Callable, *, fusion_method: str = "rrf",
                  alpha: float = 0.5):
@@ -103,33 +116,32 @@ class SearchService:
                source: tuple[DocType, int] | None = None) -> SearchResponse:
         t0 = time.perf_counter()
         req = self._scope(req, user)
+        want_kw = req.mode != SearchMode.SEMANTIC
+        want_vec = req.mode != SearchMode.KEYWORD
         tokens: tuple[str, ...] = ()
         vector = None
         exclude: set[int] = set()
-        if source is not None:  # more like this: the source document's own text
+        overlap = False  # remote hybrid: the query is embedded while the keyword leg runs (see _hybrid)
+        if source is not None:  # more like this: the source document's title words and vector
             src_type, src_id = source
-            src_text, tokens = self._source_text(db, src_type, src_id)
-            vector = self._embedder_provider().encode_documents([src_text], db=db)[0]
-            tokens = tokens if req.mode != SearchMode.SEMANTIC else ()
-            if req.mode == SearchMode.KEYWORD:
-                vector = None
+            words, vector = source_query(db, src_type, self._source_row(db, src_type, src_id),
+                                         embedder=self._embedder_provider() if want_vec else None)
+            tokens = words if want_kw else ()
             if src_type == doc_type:
                 exclude = {src_id}
         elif req.q:
-            if req.mode in (SearchMode.KEYWORD, SearchMode.HYBRID):
-                tokens = textmod.query_tokens(req.q)
-            if req.mode == SearchMode.SEMANTIC:
+            tokens = textmod.query_tokens(req.q) if want_kw else ()
+            overlap = want_kw and want_vec and bool(tokens) and self.backend.remote
+            if want_vec and not overlap:
                 vector = self._embedder_provider().encode_query(req.q)
         try:
             if source is None and not req.q:
                 return self._browse(db, doc_type, req, t0)
             window = min(MAX_WINDOW, max(MIN_WINDOW, 2 * req.page * req.page_size))
             args = dict(filters=req.filters, window=window, exclude=exclude, values=req.sort != SortOrder.RELEVANCE)
-            if source is None and req.mode == SearchMode.HYBRID and tokens and self.backend.remote:
+            if overlap:
                 got = self._hybrid(doc_type, req.q, tokens, req.facets, args)
             else:
-                if source is None and req.mode == SearchMode.HYBRID:  # only stopwords: meaning alone
-                    vector = self._embedder_provider().encode_query(req.q)
                 got = self.backend.retrieve(doc_type, tokens=tokens, vector=vector, facets=req.facets, **args)
         except BackendUnavailable:
             raise SearchUnavailable() from None
@@ -177,15 +189,11 @@ class SearchService:
                               facets=self._facets(got.facets), tokens=[],
                               next_cursor=encode_cursor(got.last_key) if more else None)
 
-    def _source_text(self, db, src_type: DocType, src_id: int) -> tuple[str, tuple[str, ...]]:
-        from ipplatform.search.indexer import load_documents
-
-        docs = load_documents(db, src_type, [src_id])
-        if not docs:
+    def _source_row(self, db: Session, src_type: DocType, src_id: int):
+        rows = load_rows(db, src_type, [src_id])
+        if not rows:
             raise FieldError(f"{src_type.value} {src_id} does not exist", "来源信息不存在", field="source")
-        doc = docs[0]
-        words = [t for t in textmod.tokens(doc["title"]) if len(t) >= 2]
-        return doc["embed_text"], tuple(dict.fromkeys(words))[:12]
+        return rows[0]
 
     def _facets(self, raw: dict[str, dict[str, int]]) -> dict[str, list[FacetValue]]:
         return {f: [FacetValue(value=v, label=_label(f, v), count=c) for v, c in values.items()]
