@@ -170,8 +170,7 @@ class Matcher:
         lowered = c.text.lower()
         shared = sorted({t for t in ctx.tokens if len(t) >= 2 and t in lowered}, key=lambda t: (-len(t), t))[:12]
         words = tuple(shared)
-        industry = reference.industries().get((ctx.industry or "")[:2])
-        region_c = reference.regions().get(c.county or "")
+        industry = reference.industry_name((ctx.industry or "")[:2])
         modes_shared = [TransactionMode(m).zh for m in c.modes if m in ctx.modes]
         price_text = "面议" if c.price is None else f"{c.price / 10000:g} 万元"
         budget_text = "未填写" if ctx.budget_max is None else f"{(ctx.budget_min or 0) / 10000:g}–{ctx.budget_max / 10000:g} 万元"
@@ -180,8 +179,8 @@ class Matcher:
             "demand_html": textmod.highlight(ctx.text, words, max_len=200),
             "offer_html": textmod.highlight(c.text, words, max_len=200),
             "ipc": c.ipc,
-            "ipc_industry": (f"{industry.name}（{ctx.industry[:2]}）↔ {'、'.join(c.ipc[:3])}" if industry else None),
-            "region": region_c.full_name if region_c else None,
+            "ipc_industry": (f"{industry}（{ctx.industry[:2]}）↔ {'、'.join(c.ipc[:3])}" if industry else None),
+            "region": reference.region_name(c.county),
             "modes": modes_shared,
             "price": f"报价 {price_text}，预算 {budget_text}",
             "contributions": self.ranker.contributions(r.features),

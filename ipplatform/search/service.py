@@ -49,13 +49,11 @@ class SearchUnavailable(AppError):
 def _label(field: str, value: str) -> str:
     try:
         if field == "industry_division":
-            ind = reference.industries().get(value)
-            return ind.name if ind else value
+            return reference.industry_name(value, value)
         if field == "ipc_subclass":
             return reference.ipc_label(value)
         if field == "county":
-            region = reference.regions().get(value)
-            return region.name if region else value
+            return reference.region_name(value, value, full=False)
         enum = {"org_kind": OrgKind, "patent_kind": PatentKind, "legal_status": LegalStatus,
                 "mode": TransactionMode, "status": ListingStatus}.get(field)
         return enum(value).zh if enum else value
@@ -217,12 +215,11 @@ class SearchService:
             else:
                 org, price, ipc = row.organisation, row.budget_max, list(row.preferred_ipc)
                 body = row.description
-            region = reference.regions().get(org.county_code)
             hits.append(SearchHit(
                 id=row.id, doc_type=doc_type.value, score=round(score, 6), title=row.title,
                 title_html=textmod.highlight(row.title, tokens, max_len=200),
                 snippet_html=textmod.highlight(body, tokens), organisation=org.name,
-                region=region.full_name if region else None, modes=list(row.modes),
+                region=reference.region_name(org.county_code), modes=list(row.modes),
                 modes_zh=modes_zh(row.modes), status=row.status.value, price=price,
                 published_at=row.published_at, ipc=ipc, url=f"/{doc_type.value}s/{row.id}",
                 credit_warning=org.id in flagged))
