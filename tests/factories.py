@@ -19,6 +19,8 @@ from ipplatform.offers.schemas import OfferCreate
 from ipplatform.organisations import service as org_service
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.schemas import OrganisationCreate
+from ipplatform.outcomes.enums import DealStatus, DealType
+from ipplatform.outcomes.models import Deal
 from ipplatform.patents import service as patents_service
 from ipplatform.patents.enums import LegalStatus, PatentKind
 from ipplatform.patents.schemas import PatentCreate
@@ -89,3 +91,13 @@ def demand(db, organisation, publish: bool = True, **kw):
                         description=kw.pop("description", "需要名优绿茶连续化加工生产线技术，提高品质稳定性。"),
                         publish=publish, **kw)
     return demands_service.create(db, data, org_id=organisation.id, user_id=None)
+
+
+def deal(db, from_org, to_org, patents, when: date | None, amount=None, type_: DealType = DealType.TRANSFER,
+         status: DealStatus = DealStatus.RECORDED) -> Deal:
+    """A deal row written directly (no service): for tests of what is computed from recorded deals."""
+    d = Deal(type=type_, status=status, from_org_id=from_org.id, to_org_id=to_org.id if to_org else None,
+             contract_date=when, amount=Decimal(amount) if amount is not None else None, patents=patents)
+    db.add(d)
+    db.flush()
+    return d

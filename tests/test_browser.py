@@ -3,15 +3,8 @@ correct a mistake the page reported, see the offer listed, withdraw it."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
-from contextlib import contextmanager
-
 import pytest
-import uvicorn
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from ipplatform.auth.enums import Role
 from ipplatform.main import create_app
@@ -19,36 +12,9 @@ from ipplatform.search.backends.embedded import EmbeddedBackend
 from ipplatform.organisations.enums import OrgKind
 from tests import factories as f
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serve(app):
-    """Serve ``app`` with uvicorn on a free local port for the browser."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
-
 
 @pytest.fixture
-def live_server(sqlite_engine, tmp_path):
+def live_server(sqlite_engine, tmp_path, serve):
     app = create_app(sqlite_engine, search_backend=EmbeddedBackend(tmp_path / "search.sqlite3"), start_indexer=False)
     with app.state.session_factory.begin() as db:
         org = f.org(db, OrgKind.UNIVERSITY, name="淮上理工大学（测试）")
@@ -58,24 +24,10 @@ def live_server(sqlite_engine, tmp_path):
         yield base
 
 
-@pytest.fixture
-def page():
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium not installed (apt-get install -y chromium chromium-driver)", pytrace=False)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="zh-CN")
-        yield context.new_page()
-        browser.close()
-
-
-def test_publish_and_withdraw_offer_in_browser(live_server, page):
+def test_publish_and_withdraw_offer_in_browser(live_server, page, log_in):
     page.goto(live_server + "/")
     page.get_by_test_id("login-link").click()
-    page.get_by_label("用户名").fill("tto")
-    page.get_by_label("密码").fill(f.PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    log_in("tto")
     expect(page.get_by_test_id("who")).to_contain_text("淮上理工大学（测试）")
 
     page.goto(live_server + "/offers/new")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 
@@ -11,21 +10,11 @@ from ipplatform.auth.enums import Role
 from ipplatform.credit import rules
 from ipplatform.credit.models import CreditFlag, DishonestEntity
 from ipplatform.organisations.enums import OrgKind
-from ipplatform.outcomes.enums import DealStatus, DealType
-from ipplatform.outcomes.models import Deal
 from ipplatform.patents.enums import PatentKind
 from ipplatform.search.documents import DocType
 from tests import factories as f
 
 CFG = rules.RuleConfig()
-
-
-def deal(db, from_org, to_org, patents, when, amount=None, type_=DealType.TRANSFER):
-    d = Deal(type=type_, status=DealStatus.RECORDED, from_org_id=from_org.id, to_org_id=to_org.id,
-             contract_date=when, amount=Decimal(amount) if amount else None, patents=patents)
-    db.add(d)
-    db.flush()
-    return d
 
 
 @pytest.fixture
@@ -38,10 +27,10 @@ def test_repeated_transfer(db, orgs):
     a, b, c, _ = orgs
     with db.begin():
         p, q = f.patent(db, a), f.patent(db, a)
-        first = deal(db, a, b, [p], date(2025, 1, 10))
-        second = deal(db, b, c, [p], date(2025, 8, 1))
-        far = deal(db, a, b, [q], date(2023, 1, 1))
-        late = deal(db, b, c, [q], date(2025, 6, 1))  # 2 years later: outside 12 months
+        first = f.deal(db, a, b, [p], date(2025, 1, 10))
+        second = f.deal(db, b, c, [p], date(2025, 8, 1))
+        far = f.deal(db, a, b, [q], date(2023, 1, 1))
+        late = f.deal(db, b, c, [q], date(2025, 6, 1))  # 2 years later: outside 12 months
         hits = rules.repeated_transfer(db, second, CFG)
         assert len(hits) == 1 and hits[0][1]["deals"] == sorted([first.id, second.id])
         assert rules.repeated_transfer(db, late, CFG) == []
@@ -57,11 +46,11 @@ def test_bulk_after_grant(db, orgs):
             p = f.patent(db, a)
             p.grant_date = granted
             fresh.append(p)
-        bulk = deal(db, a, b, fresh, granted + timedelta(days=30))
+        bulk = f.deal(db, a, b, fresh, granted + timedelta(days=30))
         assert len(rules.bulk_after_grant(db, bulk, CFG)) == 1
-        few = deal(db, a, b, fresh[:9], granted + timedelta(days=30))
+        few = f.deal(db, a, b, fresh[:9], granted + timedelta(days=30))
         assert rules.bulk_after_grant(db, few, CFG) == []
-        old = deal(db, a, b, fresh, granted + timedelta(days=200))
+        old = f.deal(db, a, b, fresh, granted + timedelta(days=200))
         assert rules.bulk_after_grant(db, old, CFG) == []
 
 
@@ -70,9 +59,9 @@ def test_dishonest_party(db, orgs):
     with db.begin():
         db.add(DishonestEntity(credit_code=b.credit_code, name=b.name, source="信用中国（测试）",
                                listed_from=date(2025, 1, 1), listed_to=date(2025, 12, 31)))
-        during = deal(db, a, b, [f.patent(db, a)], date(2025, 6, 1))
-        after = deal(db, a, b, [f.patent(db, a)], date(2026, 2, 1))
-        clean = deal(db, a, c, [f.patent(db, a)], date(2025, 6, 1))
+        during = f.deal(db, a, b, [f.patent(db, a)], date(2025, 6, 1))
+        after = f.deal(db, a, b, [f.patent(db, a)], date(2026, 2, 1))
+        clean = f.deal(db, a, c, [f.patent(db, a)], date(2025, 6, 1))
         hit = rules.dishonest_party(db, during, CFG)
         assert len(hit) == 1 and hit[0][1]["role"] == "受让方" and "信用中国" in hit[0][0]
         assert rules.dishonest_party(db, after, CFG) == []
@@ -83,10 +72,10 @@ def test_price_outlier(db, orgs):
     a, b, _, _ = orgs
     with db.begin():
         for i in range(10):  # comparable market: 80k–120k per utility-model patent in section A
-            deal(db, a, b, [f.patent(db, a, kind=PatentKind.UTILITY_MODEL)], date(2025, 1, 1 + i), 80_000 + 4_000 * i)
-        cheap = deal(db, a, b, [f.patent(db, a, kind=PatentKind.UTILITY_MODEL)], date(2025, 3, 1), 1_000)
-        normal = deal(db, a, b, [f.patent(db, a, kind=PatentKind.UTILITY_MODEL)], date(2025, 3, 1), 100_000)
-        other_kind = deal(db, a, b, [f.patent(db, a, kind=PatentKind.INVENTION_GRANTED)], date(2025, 3, 1), 1_000)
+            f.deal(db, a, b, [f.patent(db, a, kind=PatentKind.UTILITY_MODEL)], date(2025, 1, 1 + i), 80_000 + 4_000 * i)
+        cheap = f.deal(db, a, b, [f.patent(db, a, kind=PatentKind.UTILITY_MODEL)], date(2025, 3, 1), 1_000)
+        normal = f.deal(db, a, b, [f.patent(db, a, kind=PatentKind.UTILITY_MODEL)], date(2025, 3, 1), 100_000)
+        other_kind = f.deal(db, a, b, [f.patent(db, a, kind=PatentKind.INVENTION_GRANTED)], date(2025, 3, 1), 1_000)
         hit = rules.price_outlier(db, cheap, CFG)
         assert len(hit) == 1 and hit[0][1]["robust_z"] < -CFG.max_robust_z
         assert rules.price_outlier(db, normal, CFG) == []

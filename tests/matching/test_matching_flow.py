@@ -3,46 +3,40 @@ feedback → re-run changes the ranking as designed, keeping status and feedback
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from fastapi.testclient import TestClient
 
 from ipplatform.auth.enums import Role
-from ipplatform.database import make_engine
-from ipplatform.main import create_app
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.models import Organisation
 from tests import factories as f
 from tests.search import corpus
-from tests.search.conftest import drop, make_backend
+from tests.search.conftest import corpus_app, make_backend
 
 
 @pytest.fixture(params=["embedded", "elasticsearch"])
 def flow(request, _sqlite_template, tmp_path, embedder):
-    shutil.copy(_sqlite_template, tmp_path / "db.sqlite3")
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    backend = make_backend(request.param, request, tmp_path)
-    app = create_app(engine, search_backend=backend, embedder_provider=lambda: embedder, start_indexer=False)
-    with app.state.session_factory.begin() as db:
-        orgs = corpus.build(db)
+    def people(db, orgs):
         buyer = f.org(db, OrgKind.ENTERPRISE, name="光山县绿茶加工厂（测试）", county_code="411522",
                       industry_code="1530")
         member = f.user(db, buyer, Role.ENTERPRISE_MEMBER)
         tea_inst_member = f.user(db, orgs["tea_inst"], Role.UNIVERSITY_MEMBER)
         staff = f.user(db, db.get(Organisation, orgs["univ"].id), Role.OFFICE_STAFF)
-    with TestClient(app) as client:
-        app.state.indexer.drain(ignore_backoff=True)
-        yield app, client, backend, f.auth(member), f.auth(tea_inst_member), f.auth(staff)
-    drop(backend)
-    engine.dispose()
+        return f.auth(member), f.auth(tea_inst_member), f.auth(staff)
+
+    backend = make_backend(request.param, request, tmp_path)
+    with corpus_app(backend, _sqlite_template, tmp_path, embedder, people) as (app, _, headers), \
+            TestClient(app) as client:
+        yield app, client, backend, *headers
 
 
-def _publish_demand(app, client, headers) -> int:
-    resp = client.post("/api/demands", headers=headers, json={
-        "title": "名优绿茶加工设备升级", "description": "春茶季鲜叶多，需要茶叶杀青、揉捻的自动化加工设备，提升信阳毛尖品质稳定性。",
-        "industry_code": "1530", "modes": ["transfer", "exclusive_licence"], "budget_min": "100000",
-        "budget_max": "1000000", "region_code": "411522", "publish": True})
+TEA_DEMAND = {"title": "名优绿茶加工设备升级", "description": "春茶季鲜叶多，需要茶叶杀青、揉捻的自动化加工设备，提升信阳毛尖品质稳定性。",
+              "industry_code": "1530", "modes": ["transfer", "exclusive_licence"], "budget_min": "100000",
+              "budget_max": "1000000", "region_code": "411522", "publish": True}
+
+
+def _publish_demand(app, client, headers, body=TEA_DEMAND) -> int:
+    resp = client.post("/api/demands", headers=headers, json=body)
     assert resp.status_code == 201, resp.text
     assert app.state.indexer.drain(ignore_backoff=True).failed == 0  # indexing triggers matching
     return resp.json()["id"]
@@ -118,11 +112,13 @@ def test_match_lifecycle(flow):
 
 def test_no_strong_match_is_said_plainly(flow):
     app, client, backend, headers, offer_side, staff = flow
-    resp = client.post("/api/demands", headers=headers, json={
+    demand_id = _publish_demand(app, client, headers, {
         "title": "航空发动机涡轮叶片单晶铸造", "description": "需要高温合金单晶叶片定向凝固铸造工艺，用于航空发动机。",
         "publish": True})
-    app.state.indexer.drain(ignore_backoff=True)
-    listing = client.get(f"/api/demands/{resp.json()['id']}/matches", headers=headers).json()
+    resp = client.get(f"/api/demands/{demand_id}/matches", headers=headers)
+    assert resp.status_code == 200, resp.text
+    listing = resp.json()
+    assert listing["items"], "weak candidates are still listed, only not called strong"
     assert listing["strong_match"] is False
     assert listing["message_zh"].startswith("暂无高度匹配")
     assert all(not m["strong"] for m in listing["items"])
@@ -184,19 +180,25 @@ def test_strong_matches_are_emailed_once(flow, monkeypatch):
     monkeypatch.setenv("IPP_SMTP_PORT", str(smtp.port))
     get_settings.cache_clear()
     try:
-        resp = client.post("/api/demands", headers=headers, json={
+        demand_id = _publish_demand(app, client, headers, {
             "title": "名优绿茶加工设备升级", "description": "需要茶叶杀青、揉捻的自动化加工设备。",
             "contact_email": "buyer@example.com", "publish": True})
-        app.state.indexer.drain(ignore_backoff=True)
         assert len(smtp.messages) == 1
         msg = email.message_from_bytes(smtp.messages[0])
         assert msg["To"] == "buyer@example.com"
         body = msg.get_payload(decode=True).decode("utf-8")
-        assert "高度匹配" in body and f"/demands/{resp.json()['id']}" in body
-        # Re-running does not send the same matches again.
-        client.post(f"/api/demands/{resp.json()['id']}/matches/run", headers=headers)
-        client.patch(f"/api/demands/{resp.json()['id']}", headers=headers, json={"title": "名优绿茶加工设备升级改造"})
-        app.state.indexer.drain(ignore_backoff=True)
+        assert "高度匹配" in body and f"/demands/{demand_id}" in body
+        # Re-running (and re-indexing after an edit, which matches again) does not send the same matches
+        # again, although the strong matches are still there.
+        rerun = client.post(f"/api/demands/{demand_id}/matches/run", headers=headers)
+        assert rerun.status_code == 200, rerun.text
+        assert any(m["strong"] for m in rerun.json()["items"])
+        edit = client.patch(f"/api/demands/{demand_id}", headers=headers, json={"title": "名优绿茶加工设备升级改造"})
+        assert edit.status_code == 200, edit.text
+        drained = app.state.indexer.drain(ignore_backoff=True)
+        assert drained.failed == 0 and drained.indexed >= 1, drained
+        again = client.get(f"/api/demands/{demand_id}/matches", headers=headers).json()
+        assert again["strong_match"] and any(m["strong"] for m in again["items"])
         assert len(smtp.messages) == 1
     finally:
         get_settings.cache_clear()

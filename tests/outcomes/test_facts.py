@@ -105,15 +105,11 @@ def test_distinct_patent_count_uses_first_rows_correctly(db, world):
     univ, ent, patents = world["univ"], world["ent"], world["patents"]
     with db.begin():
         for day in (date(2025, 1, 10), date(2025, 1, 10), date(2025, 4, 1)):
-            db.add(Deal(type=DealType.TRANSFER, status=DealStatus.RECORDED, from_org_id=univ.id, to_org_id=ent.id,
-                        amount=Decimal(1000), contract_date=day, patents=[patents[1]]))
-        db.add(Deal(type=DealType.TRANSFER, status=DealStatus.RECORDED, from_org_id=univ.id, to_org_id=ent.id,
-                    contract_date=None, patents=[patents[1], patents[2]]))
+            f.deal(db, univ, ent, [patents[1]], day, 1000)
+        f.deal(db, univ, ent, [patents[1], patents[2]], None)
         # patent 4: an enterprise's licence first, then the university's; only the latter is a university deal
-        db.add(Deal(type=DealType.ORDINARY_LICENCE, status=DealStatus.RECORDED, from_org_id=ent.id, to_org_id=univ.id,
-                    contract_date=date(2025, 2, 1), patents=[patents[3]]))
-        db.add(Deal(type=DealType.ORDINARY_LICENCE, status=DealStatus.RECORDED, from_org_id=univ.id, to_org_id=ent.id,
-                    contract_date=date(2025, 2, 5), patents=[patents[3]]))
+        f.deal(db, ent, univ, [patents[3]], date(2025, 2, 1), type_=DealType.ORDINARY_LICENCE)
+        f.deal(db, univ, ent, [patents[3]], date(2025, 2, 5), type_=DealType.ORDINARY_LICENCE)
         db.add(Conversion(org_id=ent.id, product="产品", start_date=date(2025, 3, 1), patents=[patents[3]]))
     # (start, end): (distinct patents dealt, university conversion rate: patent 4 converted 2025-03-01)
     cases = {(None, None): (3, 33.33), (date(2025, 1, 10), date(2025, 1, 10)): (1, 0.0),

@@ -16,7 +16,6 @@ from ipplatform.organisations.enums import OrgKind
 from ipplatform.stats import indicators as ind
 from ipplatform.stats.report import SHEETS
 from tests import factories as f
-from tests.test_browser import page, serve  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -79,12 +78,10 @@ def test_excel_report_reads_back(client, db, office):
     assert defs.max_row == len(ind.CATALOGUE) + 1
 
 
-def test_dashboard_in_browser(db, office, app, page, tmp_path):  # noqa: F811
+def test_dashboard_in_browser(db, office, app, page, serve, log_in, tmp_path):
     with serve(app) as base:
         page.goto(base + "/login")
-        page.get_by_label("用户名").fill("staff")
-        page.get_by_label("密码").fill(f.PASSWORD)
-        page.get_by_role("button", name="登录").click()
+        log_in("staff")
         page.goto(base + "/stats")
         page.wait_for_function("document.querySelectorAll('.chart[data-rendered=\"1\"] canvas').length >= 7")
         value = page.locator('[data-indicator="deals_count"]').inner_text()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -15,6 +16,15 @@ from ipplatform.search.documents import DocType
 from tests.search import corpus
 
 
+def drain(app, backend):
+    """Index everything the outbox holds, failing the test on any indexing error, and make it searchable."""
+    result = app.state.indexer.drain(ignore_backoff=True)
+    assert result.failed == 0, result.error
+    for t in DocType:
+        backend.refresh(t)
+    return result
+
+
 @dataclass
 class SearchEnv:
     name: str
@@ -24,11 +34,7 @@ class SearchEnv:
     orgs: dict
 
     def drain(self):
-        result = self.app.state.indexer.drain(ignore_backoff=True)
-        assert result.failed == 0, result.error
-        for t in DocType:
-            self.backend.refresh(t)
-        return result
+        return drain(self.app, self.backend)
 
     def search(self, kind="offers", **params):
         resp = self.client.get(f"/api/search/{kind}", params=params)
@@ -49,19 +55,29 @@ def drop(backend) -> None:
     backend.close()
 
 
+@contextmanager
+def corpus_app(backend, template, tmp_dir, embedder, setup=None):
+    """An app (no lifespan entered) on a copy of the migrated SQLite ``template`` holding the corpus of
+    tests/search/corpus.py, fully indexed in ``backend``. ``setup(db, orgs)`` adds records in the same
+    transaction; yields ``(app, org ids by corpus key, what setup returned)``. Drops the index afterwards."""
+    shutil.copy(template, tmp_dir / "db.sqlite3")
+    engine = make_engine(f"sqlite:///{tmp_dir / 'db.sqlite3'}")
+    app = create_app(engine, search_backend=backend, embedder_provider=lambda: embedder, start_indexer=False)
+    try:
+        with app.state.session_factory.begin() as db:
+            orgs = corpus.build(db)
+            extra = setup(db, orgs) if setup else None
+            org_ids = {k: v.id for k, v in orgs.items()}
+        drain(app, backend)
+        yield app, org_ids, extra
+    finally:
+        drop(backend)
+        engine.dispose()
+
+
 @pytest.fixture(scope="module", params=["embedded", "elasticsearch"])
 def search_env(request, _sqlite_template, tmp_path_factory, embedder):
     tmp = tmp_path_factory.mktemp(f"search-{request.param}")
-    shutil.copy(_sqlite_template, tmp / "db.sqlite3")
-    engine = make_engine(f"sqlite:///{tmp / 'db.sqlite3'}")
     backend = make_backend(request.param, request, tmp)
-    app = create_app(engine, search_backend=backend, embedder_provider=lambda: embedder, start_indexer=False)
-    with app.state.session_factory.begin() as db:
-        orgs = corpus.build(db)
-        orgs = {k: v.id for k, v in orgs.items()}
-    with TestClient(app) as client:
-        env = SearchEnv(request.param, app, client, backend, orgs)
-        env.drain()
-        yield env
-    drop(backend)
-    engine.dispose()
+    with corpus_app(backend, _sqlite_template, tmp, embedder) as (app, orgs, _), TestClient(app) as client:
+        yield SearchEnv(request.param, app, client, backend, orgs)

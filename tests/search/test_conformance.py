@@ -10,6 +10,7 @@ import pytest
 from ipplatform.common.enums import ListingStatus
 from ipplatform.reference import regions
 from tests.search import corpus
+from tests.reference_oracle import in_section, section_divisions
 from tests.search.corpus import ids
 
 
@@ -86,8 +87,8 @@ def test_hybrid_fuses_both_legs(search_env):
     assert set(hit_ids(hybrid)) == set(keyword) | set(semantic)
     # Reciprocal rank fusion: an offer both legs rank first comes first.
     both = [i for i in keyword[:3] if i in semantic[:3]]
-    if both:
-        assert hit_ids(hybrid)[0] in both
+    assert both, "the corpus has tea-processing offers both legs rank near the top"
+    assert hit_ids(hybrid)[0] in both
     scores = [h["score"] for h in hybrid["hits"]]
     assert scores == sorted(scores, reverse=True)
 
@@ -109,7 +110,7 @@ FILTER_CASES = [
     ({"ipc": "H01M"}, lambda o: any(c.startswith("H01M") for c in o.ipc)),
     ({"ipc": "A23"}, lambda o: any(c.startswith("A23") for c in o.ipc)),
     ({"ipc": "A23F 3/06"}, lambda o: "A23F 3/06" in o.ipc),
-    ({"industry": "C"}, lambda o: True and corpus.ORGS[o.org][2][0] in "123"),  # manufacturing classes 13–43
+    ({"industry": "C"}, lambda o: in_section(corpus.ORGS[o.org][2], "C")),  # manufacturing: divisions 13–43
     ({"industry": "1530"}, lambda o: corpus.ORGS[o.org][2] == "1530"),
     ({"region": "411524"}, lambda o: corpus.ORGS[o.org][1] == "411524"),
     ({"region": "411500"}, lambda o: corpus.ORGS[o.org][1].startswith("4115")),
@@ -133,17 +134,33 @@ def test_filters_only_browse(search_env, params, pred):
     assert result["total"] == len(expected_ids(pred))
 
 
+def test_section_oracle_is_the_standard():
+    # GB/T 4754-2017: section C (manufacturing) is divisions 13–43; the oracle reads the same table.
+    assert section_divisions()["C"] == {str(d) for d in range(13, 44)}
+
+
 @pytest.mark.parametrize("params, pred", FILTER_CASES[:6], ids=[str(p) for p, _ in FILTER_CASES[:6]])
 def test_filters_apply_to_ranked_queries(search_env, params, pred):
+    allowed = expected_ids(pred)
+    # Offers passing the filter whose title holds 电池 or 茶叶 verbatim (装置 is a stopword, matching
+    # nothing by design): the keyword leg must find them all, and every case has some.
+    literal = expected_ids(lambda o: pred(o) and any(w in o.title for w in ("电池", "茶叶")))
+    assert literal
     for mode in ("keyword", "semantic", "hybrid"):
         result = search_env.search(q="电池 茶叶 装置", mode=mode, **params, page_size=50)
-        assert set(hit_ids(result)) <= expected_ids(pred), mode
+        hits = set(hit_ids(result))
+        assert hits and hits <= allowed, mode
+        if mode != "semantic":
+            assert literal <= hits, mode
 
 
 def test_published_date_filter(search_env):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
-    since = (date.today() - timedelta(days=3)).isoformat()
+    from ipplatform.database import utcnow
+
+    # The filter starts at UTC midnight of the given day (the corpus' publication times are UTC).
+    since = (utcnow() - timedelta(days=3)).date().isoformat()
     result = search_env.search(published_from=since, page_size=50)
     assert set(hit_ids(result)) == expected_ids(lambda o: o.days_ago <= 3)
 
@@ -190,19 +207,25 @@ def test_pages_do_not_overlap(search_env):
 
 
 def test_cursor_paging_is_complete_and_stable(search_env):
+    # The contract (SearchService._browse): a page carries next_cursor exactly when it is full, so paging
+    # ends at the first short page -- an empty one when the total is a multiple of the page size.
     expected = [o.id for o in sorted(corpus.PUBLISHED, key=lambda o: o.days_ago)]
-    seen, cursor, pages = [], None, 0
+    size = 4
+    seen, sizes, cursor = [], [], None
     while True:
-        params = {"sort": "newest", "page_size": 4}
+        params = {"sort": "newest", "page_size": size}
         if cursor:
             params["cursor"] = cursor
         result = search_env.search(**params)
         seen += hit_ids(result)
+        sizes.append(len(result["hits"]))
         cursor = result["next_cursor"]
-        pages += 1
+        assert bool(cursor) == (sizes[-1] == size), sizes
+        assert len(sizes) <= len(expected) // size + 1, "paging does not end"
         if not cursor:
             break
-    assert seen == expected and pages == -(-len(expected) // 4) + (1 if len(expected) % 4 == 0 else 0)
+    assert seen == expected
+    assert sizes == [size] * (len(expected) // size) + [len(expected) % size]
 
 
 def test_bad_cursor_is_a_clear_error(search_env):

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 
-from ipplatform.database import make_engine
-from ipplatform.main import create_app
 from ipplatform.search.backends.embedded import EmbeddedBackend
 from tests.search import corpus
-from tests.test_browser import page, serve  # noqa: F401  (fixtures)
+from tests.search.conftest import corpus_app
 
 
 @pytest.fixture
 def search_app(_sqlite_template, tmp_path, embedder):
-    shutil.copy(_sqlite_template, tmp_path / "db.sqlite3")
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    app = create_app(engine, search_backend=EmbeddedBackend(tmp_path / "s.sqlite3"),
-                     embedder_provider=lambda: embedder, start_indexer=False)
-    with app.state.session_factory.begin() as db:
-        corpus.build(db)
-    app.state.indexer.drain()
-    yield app
-    engine.dispose()
+    backend = EmbeddedBackend(tmp_path / "s.sqlite3")
+    with corpus_app(backend, _sqlite_template, tmp_path, embedder) as (app, _, _):
+        yield app
 
 
 def test_search_page_over_http(search_app):
@@ -39,7 +29,7 @@ def test_search_page_over_http(search_app):
         assert similar.status_code == 200 and "共 0 条结果" not in similar.text
 
 
-def test_search_page_in_browser(search_app, page):  # noqa: F811
+def test_search_page_in_browser(search_app, page, serve):
     with serve(search_app) as base:
         page.goto(base + "/")
         page.get_by_placeholder("用自己的话描述需求").fill("茶叶杀青")
