@@ -58,6 +58,11 @@ def _running(bindir: Path) -> bool:
         return False
 
 
+def running() -> bool:
+    """Whether this machine's test cluster is up (started by an earlier run or another checkout)."""
+    return _running(_bindir())
+
+
 def start(port: int = DEFAULT_PORT) -> str:
     bindir = _bindir()
     if not (DATA / "PG_VERSION").exists():

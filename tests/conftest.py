@@ -64,26 +64,29 @@ def throwaway_database(any_url: str, prefix: str):
 
 @pytest.fixture(scope="session")
 def pg_server():
-    """URL of a throwaway PostgreSQL database (created for this run, dropped afterwards)."""
+    """URL of a throwaway PostgreSQL database (created for this run, dropped afterwards). The server is
+    stopped afterwards only if this run started it."""
     try:
+        started_here = not pg_script.running()
         base_url = pg_script.start()
     except Exception as exc:  # noqa: BLE001
         pytest.fail(f"PostgreSQL could not start (apt-get install -y postgresql): {exc}", pytrace=False)
     with throwaway_database(base_url, "ipp_test") as url:
         yield url
-    if os.environ.get("IPP_KEEP_SERVICES") != "1":
+    if started_here and os.environ.get("IPP_KEEP_SERVICES") != "1":
         pg_script.stop()
 
 
 @pytest.fixture(scope="session")
 def es_url():
-    """URL of the real Elasticsearch node, started for this run."""
+    """URL of the real Elasticsearch node (started for this run unless already up; then left running)."""
     try:
+        started_here = engine_script.health(ENGINE_PORT) is None
         engine_script.start(ENGINE_PORT, ENGINE_HOME)
     except Exception as exc:  # noqa: BLE001
         pytest.fail(f"Elasticsearch node could not start (scripts/engine.py): {exc}", pytrace=False)
     yield f"http://127.0.0.1:{ENGINE_PORT}"
-    if os.environ.get("IPP_KEEP_SERVICES") != "1":
+    if started_here and os.environ.get("IPP_KEEP_SERVICES") != "1":
         engine_script.stop(ENGINE_HOME)
 
 
