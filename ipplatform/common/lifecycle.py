@@ -23,19 +23,20 @@ def transition(listing, target: ListingStatus) -> None:
     listing.status = target
 
 
-def visible_statuses_filter(model, user, org_columns):
-    """SQL condition: what ``user`` may list. Published for everyone; own organisation's listings in
-    every status for its members; everything for office staff and admins."""
+def visible_statuses_filter(db, model, user, org_columns):
+    """SQL condition: what ``user`` may list (None: everything). Published for everyone; the listings
+    of the organisations whose unpublished listings the policy lets the user read, in every status."""
     from sqlalchemy import or_
 
     from ipplatform.auth import policy
 
-    if user is not None and policy.reads_everything(user):
+    scope = policy.org_scope(db, user, policy.Action.LISTING_READ_UNPUBLISHED)
+    if scope is None:
         return None
     published = model.status == ListingStatus.PUBLISHED
-    if user is None:
+    if not scope:
         return published
-    return or_(published, *[col == user.org_id for col in org_columns])
+    return or_(published, *[col.in_(sorted(scope)) for col in org_columns])
 
 
 def list_listings(db, model, org_columns, user, page, *, status=None, org_id=None, mode=None, q=None):
@@ -47,7 +48,7 @@ def list_listings(db, model, org_columns, user, page, *, status=None, org_id=Non
     from ipplatform.database import json_list_contains
 
     stmt = select(model)
-    visible = visible_statuses_filter(model, user, org_columns)
+    visible = visible_statuses_filter(db, model, user, org_columns)
     if visible is not None:
         stmt = stmt.where(visible)
     if status:

@@ -6,24 +6,34 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Depends
 
+from ipplatform.auth import policy
+from ipplatform.auth.policy import Action
 from ipplatform.common import lifecycle
 from ipplatform.common.enums import ListingStatus
-from ipplatform.common.errors import Forbidden
 from ipplatform.dependencies import CurrentUser, DbSession
 
 ACTIONS = {"publish": ListingStatus.PUBLISHED, "withdraw": ListingStatus.WITHDRAWN, "close": ListingStatus.CLOSED}
 
 
-def add_lifecycle_routes(router: APIRouter, *, id_param: str, loader: Callable, can_edit: Callable,
-                         read_model: type, forbidden_zh: str) -> None:
-    for action, target in ACTIONS.items():
-        def endpoint(user: CurrentUser, db: DbSession, listing=Depends(loader), _target=target):
-            if not can_edit(user, listing):
-                raise Forbidden("You may only change your own organisation's listings", forbidden_zh)
-            lifecycle.transition(listing, _target)
-            db.flush()
-            return listing
+def change_status(user, listing, target: ListingStatus) -> None:
+    """The one way a user moves a listing through its lifecycle (API and pages)."""
+    policy.require(user, Action.LISTING_WRITE, *policy.listing_orgs(listing))
+    lifecycle.transition(listing, target)
 
+
+def _endpoint(target: ListingStatus, loader: Callable):
+    # The target is bound here, in code: the endpoint's signature has no parameter a client could set.
+    def endpoint(user: CurrentUser, db: DbSession, listing=Depends(loader)):
+        change_status(user, listing, target)
+        db.flush()
+        return listing
+
+    return endpoint
+
+
+def add_lifecycle_routes(router: APIRouter, *, id_param: str, loader: Callable, read_model: type) -> None:
+    for action, target in ACTIONS.items():
+        endpoint = _endpoint(target, loader)
         endpoint.__name__ = f"{action}_{router.prefix.strip('/')}"
         router.add_api_route(f"/{{{id_param}}}/{action}", endpoint, methods=["POST"], response_model=read_model,
                              summary=f"{action} ({target.zh})")

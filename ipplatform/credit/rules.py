@@ -130,8 +130,9 @@ def evaluate(db: Session, deal: Deal, cfg: RuleConfig = RuleConfig(), rules: dic
     return flags
 
 
-def flagged_org_ids(db: Session, org_ids: Iterable[int]) -> set[int]:
-    """Those of ``org_ids`` with an open flag on one of their deals, or on the dishonest list today."""
+def flagged_org_ids(db: Session, org_ids: Iterable[int], *, under_review: bool = False) -> set[int]:
+    """Those of ``org_ids`` on the dishonest list today or with a flag staff confirmed on one of their
+    deals (public findings); with ``under_review`` (for office staff) also flags still open."""
     from ipplatform.organisations.models import Organisation
 
     org_ids = sorted(set(org_ids))
@@ -143,7 +144,8 @@ def flagged_org_ids(db: Session, org_ids: Iterable[int]) -> set[int]:
                       DishonestEntity.listed_to.is_(None) | (DishonestEntity.listed_to >= today)))
     ids = set(db.scalars(on_list))
     open_deals = select(Deal.from_org_id, Deal.to_org_id).join(CreditFlag, CreditFlag.deal_id == Deal.id).where(
-        CreditFlag.status == "open", Deal.from_org_id.in_(org_ids) | Deal.to_org_id.in_(org_ids))
+        CreditFlag.status.in_(["open", "confirmed"] if under_review else ["confirmed"]),
+        Deal.from_org_id.in_(org_ids) | Deal.to_org_id.in_(org_ids))
     for pair in db.execute(open_deals):
         ids.update(i for i in pair if i in org_ids)
     return ids

@@ -5,8 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from ipplatform.auth import policy
+from ipplatform.auth.policy import Action
 from ipplatform.common.enums import ListingStatus, TransactionMode
-from ipplatform.common.errors import Forbidden, NotFound
+from ipplatform.common.errors import NotFound
 from ipplatform.common.listing_router import add_lifecycle_routes
 from ipplatform.common.schemas import Page, PageParams
 from ipplatform.demands import service
@@ -16,21 +17,16 @@ from ipplatform.dependencies import CurrentUser, DbSession, OptionalUser
 from ipplatform.organisations import service as org_service
 
 router = APIRouter(prefix="/demands", tags=["demands"])
-FORBIDDEN_ZH = "只能管理本机构的需求信息"
 
 
 def visible_demand(demand_id: int, db: DbSession, user: OptionalUser) -> Demand:
     demand = service.get(db, demand_id)
-    if not policy.can_read_listing(user, demand, {demand.org_id}):
+    if not policy.can_read_listing(user, demand):
         raise NotFound("demand", "需求信息", demand_id)
     return demand
 
 
 VisibleDemand = Annotated[Demand, Depends(visible_demand)]
-
-
-def can_edit_demand(user, demand: Demand) -> bool:
-    return policy.acts_for(user, demand.organisation)
 
 
 @router.get("", response_model=Page[DemandRead])
@@ -48,17 +44,14 @@ def read_demand(demand: VisibleDemand):
 @router.post("", response_model=DemandRead, status_code=201)
 def create_demand(data: DemandCreate, user: CurrentUser, db: DbSession):
     org = org_service.get(db, data.org_id or user.org_id)
-    if not policy.acts_for(user, org):
-        raise Forbidden("You may only publish demands for your own organisation", FORBIDDEN_ZH)
+    policy.require(user, Action.LISTING_WRITE, org)
     return service.create(db, data, org_id=org.id, user_id=user.id)
 
 
 @router.patch("/{demand_id}", response_model=DemandRead)
 def update_demand(demand: VisibleDemand, data: DemandUpdate, user: CurrentUser, db: DbSession):
-    if not can_edit_demand(user, demand):
-        raise Forbidden("You may only edit your own organisation's demands", FORBIDDEN_ZH)
+    policy.require(user, Action.LISTING_WRITE, *policy.listing_orgs(demand))
     return service.update(db, demand, data)
 
 
-add_lifecycle_routes(router, id_param="demand_id", loader=visible_demand, can_edit=can_edit_demand,
-                     read_model=DemandRead, forbidden_zh=FORBIDDEN_ZH)
+add_lifecycle_routes(router, id_param="demand_id", loader=visible_demand, read_model=DemandRead)

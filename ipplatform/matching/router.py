@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from ipplatform.auth import policy
-from ipplatform.common.errors import Forbidden
+from ipplatform.auth.policy import Action
 from ipplatform.demands import service as demands_service
 from ipplatform.dependencies import CurrentUser, DbSession
 from ipplatform.matching import service
@@ -16,18 +16,6 @@ NO_STRONG = "暂无高度匹配的专利，已列出相关度较高的候选，�
 STRONG = "以下专利与需求高度匹配"
 
 
-def _side(user, match: Match) -> str | None:
-    if user.org_id == match.demand.org_id:
-        return "demand"
-    if user.org_id in (match.offer.owner_org_id, match.offer.publisher_org_id):
-        return "offer"
-    return None
-
-
-def _may_read(user, match: Match) -> bool:
-    return policy.sees_matches(user, (match.demand.org_id, match.offer.owner_org_id, match.offer.publisher_org_id))
-
-
 def _listing(matches: list[Match], **ids) -> MatchList:
     strong = any(m.strong for m in matches)
     return MatchList(**ids, strong_match=strong, message_zh=STRONG if strong else NO_STRONG,
@@ -37,16 +25,14 @@ def _listing(matches: list[Match], **ids) -> MatchList:
 @router.get("/demands/{demand_id}/matches", response_model=MatchList, summary="offers matched to a demand")
 def demand_matches(demand_id: int, user: CurrentUser, db: DbSession):
     demand = demands_service.get(db, demand_id)
-    if not policy.sees_matches(user, (demand.org_id,)):
-        raise Forbidden("Only the demand's organisation and staff see its matches", "仅需求方和工作人员可查看匹配结果")
+    policy.require(user, Action.MATCH_READ, demand.organisation)
     return _listing(service.for_demand(db, demand_id), demand_id=demand_id)
 
 
 @router.post("/demands/{demand_id}/matches/run", response_model=MatchList, summary="re-run matching now")
 def run_demand(demand_id: int, request: Request, user: CurrentUser, db: DbSession):
     demand = demands_service.get(db, demand_id)
-    if not (policy.reads_everything(user) or policy.acts_for(user, demand.organisation)):
-        raise Forbidden("Only the demand's organisation and staff may re-run matching", "仅需求方和工作人员可重新匹配")
+    policy.require(user, Action.MATCH_RUN, demand.organisation)
     matches = service.match_demand(db, request.app.state.matcher, demand)
     return _listing(matches, demand_id=demand_id)
 
@@ -54,8 +40,7 @@ def run_demand(demand_id: int, request: Request, user: CurrentUser, db: DbSessio
 @router.get("/offers/{offer_id}/matches", response_model=MatchList, summary="demands an offer answers")
 def offer_matches(offer_id: int, user: CurrentUser, db: DbSession):
     offer = offers_service.get(db, offer_id)
-    if not policy.sees_matches(user, (offer.owner_org_id, offer.publisher_org_id)):
-        raise Forbidden("Only the offer's organisation and staff see its matches", "仅供给方和工作人员可查看匹配结果")
+    policy.require(user, Action.MATCH_READ, *policy.offer_orgs(offer))
     return _listing(service.for_offer(db, offer_id), offer_id=offer_id)
 
 
@@ -67,22 +52,19 @@ def inbox(user: CurrentUser, db: DbSession, only_new: bool = True):
 @router.post("/matches/{match_id}/status", response_model=MatchRead)
 def change_status(match_id: int, body: StatusChange, user: CurrentUser, db: DbSession):
     match = service.get(db, match_id)
-    if not (policy.is_admin(user) or _side(user, match)):
-        raise Forbidden("Only the two parties change a match's status", "仅供需双方可以更新匹配状态")
+    policy.require(user, Action.MATCH_STATUS, *policy.match_orgs(match))
     return service.read_model(service.change_status(db, match, body.status, user.id))
 
 
 @router.post("/matches/{match_id}/feedback", response_model=FeedbackRead, status_code=201)
 def feedback(match_id: int, body: FeedbackCreate, user: CurrentUser, db: DbSession):
     match = service.get(db, match_id)
-    if _side(user, match) != "demand":
-        raise Forbidden("Feedback comes from the demanding organisation", "仅需求方可以反馈")
+    policy.require(user, Action.MATCH_FEEDBACK, match.demand.organisation)
     return service.add_feedback(db, match, body, user)
 
 
 @router.get("/matches/{match_id}", response_model=MatchRead)
 def read_match(match_id: int, user: CurrentUser, db: DbSession):
     match = service.get(db, match_id)
-    if not _may_read(user, match):
-        raise Forbidden("Not your match", "无权查看该匹配")
+    policy.require(user, Action.MATCH_READ, *policy.match_orgs(match))
     return service.read_model(match)

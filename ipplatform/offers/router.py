@@ -5,8 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from ipplatform.auth import policy
+from ipplatform.auth.policy import Action
 from ipplatform.common.enums import ListingStatus, TransactionMode
-from ipplatform.common.errors import Forbidden, NotFound
+from ipplatform.common.errors import NotFound
 from ipplatform.common.listing_router import add_lifecycle_routes
 from ipplatform.common.schemas import Page, PageParams
 from ipplatform.dependencies import CurrentUser, DbSession, OptionalUser
@@ -16,12 +17,11 @@ from ipplatform.offers.schemas import OfferCreate, OfferRead, OfferUpdate
 from ipplatform.organisations import service as org_service
 
 router = APIRouter(prefix="/offers", tags=["offers"])
-FORBIDDEN_ZH = "只能管理本机构（或受托机构）的供给信息"
 
 
 def visible_offer(offer_id: int, db: DbSession, user: OptionalUser) -> Offer:
     offer = service.get(db, offer_id)
-    if not policy.can_read_listing(user, offer, {offer.owner_org_id, offer.publisher_org_id}):
+    if not policy.can_read_listing(user, offer):
         raise NotFound("offer", "供给信息", offer_id)  # drafts of others are not revealed
     return offer
 
@@ -44,17 +44,14 @@ def read_offer(offer: VisibleOffer):
 @router.post("", response_model=OfferRead, status_code=201)
 def create_offer(data: OfferCreate, user: CurrentUser, db: DbSession):
     owner = org_service.get(db, data.owner_org_id or user.org_id)
-    if not policy.acts_for(user, owner):
-        raise Forbidden("You may only publish for your own organisation or one you are custodian for", FORBIDDEN_ZH)
+    policy.require(user, Action.LISTING_WRITE, owner)
     return service.create(db, data, owner=owner, publisher_org_id=user.org_id, user_id=user.id)
 
 
 @router.patch("/{offer_id}", response_model=OfferRead)
 def update_offer(offer: VisibleOffer, data: OfferUpdate, user: CurrentUser, db: DbSession):
-    if not policy.can_edit_offer(user, offer):
-        raise Forbidden("You may only edit your own organisation's offers", FORBIDDEN_ZH)
+    policy.require(user, Action.LISTING_WRITE, *policy.listing_orgs(offer))
     return service.update(db, offer, data)
 
 
-add_lifecycle_routes(router, id_param="offer_id", loader=visible_offer, can_edit=policy.can_edit_offer,
-                     read_model=OfferRead, forbidden_zh=FORBIDDEN_ZH)
+add_lifecycle_routes(router, id_param="offer_id", loader=visible_offer, read_model=OfferRead)

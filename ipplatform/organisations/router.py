@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from ipplatform.auth import policy
-from ipplatform.common.errors import Forbidden
+from ipplatform.auth.policy import Action
 from ipplatform.common.schemas import Page, PageParams
-from ipplatform.dependencies import CurrentUser, DbSession, StaffUser
+from ipplatform.dependencies import CurrentUser, DbSession, OptionalUser, StaffUser
 from ipplatform.organisations import service
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.models import Organisation
@@ -24,14 +24,15 @@ CurrentOrg = Annotated[Organisation, Depends(org_or_404)]
 
 
 @router.get("", response_model=Page[OrganisationRead])
-def list_organisations(db: DbSession, page: Annotated[PageParams, Depends()],
+def list_organisations(db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
                        kind: OrgKind | None = None, q: Annotated[str | None, Query(max_length=100)] = None):
-    return Page.of(service.list_orgs(db, page, kind, q), page)
+    orgs, total = service.list_orgs(db, page, kind, q)
+    return Page.of(([OrganisationRead.for_user(o, user) for o in orgs], total), page)
 
 
 @router.get("/{org_id}", response_model=OrganisationRead)
-def read_organisation(org: CurrentOrg):
-    return org
+def read_organisation(org: CurrentOrg, user: OptionalUser):
+    return OrganisationRead.for_user(org, user)
 
 
 @router.post("", response_model=OrganisationRead, status_code=201)
@@ -41,8 +42,7 @@ def create_organisation(data: OrganisationCreate, _: StaffUser, db: DbSession):
 
 @router.patch("/{org_id}", response_model=OrganisationRead)
 def update_organisation(org: CurrentOrg, data: OrganisationUpdate, user: CurrentUser, db: DbSession):
-    if not policy.can_edit_organisation(user, org):
-        raise Forbidden("You may only edit your own organisation", "只能修改本机构信息")
+    policy.require(user, Action.ORG_UPDATE, org)
     return service.update(db, org, data)
 
 

@@ -35,7 +35,14 @@ class OrganisationUpdate(InputSchema):
     custodian_org_id: int | None = None
 
 
+CONTACT_FIELDS = ("address", "contact_name", "contact_phone", "contact_email")
+
+
 class OrganisationRead(AppSchema):
+    """An organisation. Name, kind, credit code (public in the national credit system), division,
+    industry, custodian and verification are public; address and contacts are null except for the
+    organisation's own members and office staff (``contacts_visible``)."""
+
     id: int
     kind: OrgKind
     name: str
@@ -49,6 +56,16 @@ class OrganisationRead(AppSchema):
     custodian_org_id: int | None
     verified: bool
     synthetic: bool
+    contacts_visible: bool = True
+
+    @classmethod
+    def for_user(cls, org, user) -> "OrganisationRead":
+        from ipplatform.auth import policy
+
+        read = cls.model_validate(org)
+        if policy.sees_contacts(user, org):
+            return read
+        return read.model_copy(update={**dict.fromkeys(CONTACT_FIELDS), "contacts_visible": False})
 
     @computed_field
     def kind_zh(self) -> str:

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from ipplatform.auth import policy
-from ipplatform.common.errors import Forbidden
+from ipplatform.auth.policy import Action
 from ipplatform.common.schemas import Page, PageParams
 from ipplatform.dependencies import CurrentUser, DbSession
 from ipplatform.organisations import service as org_service
@@ -24,8 +24,7 @@ CurrentPatent = Annotated[Patent, Depends(patent_or_404)]
 
 
 def _forbid_unless_acts_for(user, org) -> None:
-    if not policy.acts_for(user, org):
-        raise Forbidden("You may only manage your own organisation's patents", "只能管理本机构（或托管机构）的专利")
+    policy.require(user, Action.PATENT_WRITE, org)
 
 
 @router.get("", response_model=Page[PatentRead])

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ipplatform import reference
+from ipplatform.common.enums import ListingStatus
 from ipplatform.demands.models import Demand
 from ipplatform.offers.models import Offer
 from ipplatform.search import text as textmod
@@ -121,7 +122,7 @@ def offer_document(offer: Offer, version: int) -> dict:
         "legal_status": sorted({p.legal_status.value for p in patents}),
         "mode": list(offer.modes),
         "price": float(offer.asking_price) if offer.asking_price is not None else None,
-        "suggest": _suggestions(offer.title, ipc_codes),
+        "suggest": _suggestions(offer, ipc_codes),
     })
     return doc
 
@@ -137,12 +138,17 @@ def demand_document(demand: Demand, version: int) -> dict:
         "patent_kind": [], "legal_status": [], "mode": list(demand.modes),
         "price": float(demand.budget_max) if demand.budget_max is not None else (
             float(demand.budget_min) if demand.budget_min is not None else None),
-        "suggest": _suggestions(demand.title, ipc_codes),
+        "suggest": _suggestions(demand, ipc_codes),
     })
     return doc
 
 
-def _suggestions(title: str, ipc_codes: Iterable[str]) -> list[str]:
+def _suggestions(row, ipc_codes: Iterable[str]) -> list[str]:
+    """Autocomplete inputs of a listing: none unless it is published (suggestions are public, and a
+    completion would reveal a draft's title)."""
+    if ListingStatus(row.status) != ListingStatus.PUBLISHED:
+        return []
+    title = row.title
     inputs = list(dict.fromkeys(s.lower() for s in [title[:50], *title_words(title), *(c[:4] for c in ipc_codes)]))
     # A completion engine returns one input per document: drop inputs that merely prefix a longer one
     # (锂电 inside 锂电池), so the longer, more useful completion is the one offered.

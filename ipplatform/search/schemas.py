@@ -28,7 +28,7 @@ class SearchHit(AppSchema):
     published_at: datetime | None
     ipc: list[str]
     url: str
-    credit_warning: bool = False  # the organisation has open credit flags or is listed as dishonest
+    credit_warning: bool = False  # dishonest list or a confirmed flag (office staff: also flags under review)
 
 
 class SearchResponse(AppSchema):

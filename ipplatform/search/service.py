@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ipplatform import reference
 from ipplatform.auth import policy
+from ipplatform.auth.policy import Action
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.errors import AppError, FieldError
 from ipplatform.common.listing_schemas import modes_zh
@@ -100,12 +101,17 @@ class SearchService:
             return fusion.weighted(keyword, semantic, self.alpha)
         return fusion.rrf(keyword, semantic)
 
-    def _scope(self, req: SearchRequest, user) -> SearchRequest:
-        """Only published listings for everyone, except staff and an organisation's own listings."""
+    @staticmethod
+    def _scope(db: Session, req: SearchRequest, user) -> SearchRequest:
+        """Visibility, decided here for every entry point (query, filters, facets, more like this):
+        published listings for everyone; other statuses (an empty status filter means every status)
+        only when every organisation filtered on is one whose unpublished listings the user may read
+        (its own, those it is custodian for); every status for office staff."""
         statuses = set(req.filters.status)
-        if statuses <= {ListingStatus.PUBLISHED} or policy.reads_everything(user):
+        if statuses and statuses <= {ListingStatus.PUBLISHED}:
             return req
-        if user is not None and req.filters.org_id == [user.org_id]:
+        scope = policy.org_scope(db, user, Action.LISTING_READ_UNPUBLISHED)
+        if scope is None or (req.filters.org_id and set(req.filters.org_id) <= scope):
             return req
         filters = req.filters.model_copy(update={"status": [ListingStatus.PUBLISHED]})
         return req.model_copy(update={"filters": filters})
@@ -113,7 +119,7 @@ class SearchService:
     def search(self, db: Session, doc_type: DocType, req: SearchRequest, user=None, *,
                source: tuple[DocType, int] | None = None) -> SearchResponse:
         t0 = time.perf_counter()
-        req = self._scope(req, user)
+        req = self._scope(db, req, user)
         want_kw = req.mode != SearchMode.SEMANTIC
         want_vec = req.mode != SearchMode.KEYWORD
         tokens: tuple[str, ...] = ()
@@ -122,7 +128,7 @@ class SearchService:
         overlap = False  # remote hybrid: the query is embedded while the keyword leg runs (see _hybrid)
         if source is not None:  # more like this: the source document's title words and vector
             src_type, src_id = source
-            words, vector = source_query(db, src_type, self._source_row(db, src_type, src_id),
+            words, vector = source_query(db, src_type, self._source_row(db, src_type, src_id, user),
                                          embedder=self._embedder_provider() if want_vec else None)
             tokens = words if want_kw else ()
             if src_type == doc_type:
@@ -156,7 +162,7 @@ class SearchService:
             ranked = sorted(ranked, key=lambda h: (sort_key(req.sort, *got.values.get(h[0], (None, None))), h[0]))
         start = (req.page - 1) * req.page_size
         page = ranked[start:start + req.page_size]
-        hits = self._hydrate(db, doc_type, page, tokens or textmod.query_tokens(req.q))
+        hits = self._hydrate(db, doc_type, page, tokens or textmod.query_tokens(req.q), user)
         return SearchResponse(total=total, page=req.page, page_size=req.page_size, mode=req.mode.value,
                               sort=req.sort.value, took_ms=round((time.perf_counter() - t0) * 1000, 2), hits=hits,
                               facets=self._facets(got.facets), tokens=list(tokens))
@@ -180,16 +186,16 @@ class SearchService:
         got = self.backend.browse(doc_type, filters=req.filters, sort=req.sort, after=after,
                                   offset=0 if after else (req.page - 1) * req.page_size, size=req.page_size,
                                   facets=req.facets)
-        hits = self._hydrate(db, doc_type, [(i, 0.0) for i in got.ids], ())
+        hits = self._hydrate(db, doc_type, [(i, 0.0) for i in got.ids], (), user)
         more = len(got.ids) == req.page_size
         return SearchResponse(total=got.total, page=req.page, page_size=req.page_size, mode=req.mode.value,
                               sort=req.sort.value, took_ms=round((time.perf_counter() - t0) * 1000, 2), hits=hits,
                               facets=self._facets(got.facets), tokens=[],
                               next_cursor=encode_cursor(got.last_key) if more else None)
 
-    def _source_row(self, db: Session, src_type: DocType, src_id: int):
+    def _source_row(self, db: Session, src_type: DocType, src_id: int, user):
         rows = load_rows(db, src_type, [src_id])
-        if not rows:
+        if not rows or not policy.can_read_listing(user, rows[0]):  # a draft of others is "not found"
             raise FieldError(f"{src_type.value} {src_id} does not exist", "来源信息不存在", field="source")
         return rows[0]
 
@@ -197,18 +203,19 @@ class SearchService:
         return {f: [FacetValue(value=v, label=_label(f, v), count=c) for v, c in values.items()]
                 for f, values in raw.items()}
 
-    def _hydrate(self, db: Session, doc_type: DocType, page: list[tuple[int, float]], tokens) -> list[SearchHit]:
+    def _hydrate(self, db: Session, doc_type: DocType, page: list[tuple[int, float]], tokens, user) -> list[SearchHit]:
         if not page:
             return []
         rows = {r.id: r for r in load_rows(db, doc_type, (i for i, _ in page))}
         from ipplatform.credit.rules import flagged_org_ids
 
-        flagged = flagged_org_ids(db, (r.owner_org_id if doc_type == DocType.OFFER else r.org_id for r in rows.values()))
+        flagged = flagged_org_ids(db, (r.owner_org_id if doc_type == DocType.OFFER else r.org_id for r in rows.values()),
+                                  under_review=policy.sees_open_credit_flags(user))
         hits = []
         for doc_id, score in page:
             row = rows.get(doc_id)
-            if row is None:
-                continue  # removed from the database; the indexer will drop it
+            if row is None or not policy.can_read_listing(user, row):
+                continue  # removed or unpublished in the database; the indexer catches up
             if doc_type == DocType.OFFER:
                 org, price, ipc = row.owner, row.asking_price, sorted({c[:4] for p in row.patents for c in p.ipc_codes})
                 body = row.description or "；".join(p.title for p in row.patents)
