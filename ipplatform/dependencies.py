@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ipplatform.auth.models import User
 from ipplatform.auth.security import read_token
-from ipplatform.common.errors import Forbidden, Unauthenticated
+from ipplatform.common.errors import Unauthenticated
 from ipplatform.database import session_scope
 
 COOKIE_NAME = "ipp_session"
@@ -44,19 +44,17 @@ def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
 
 
 def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
-    from ipplatform.auth.policy import is_admin
+    from ipplatform.auth.policy import Action, require
 
-    if not is_admin(user):
-        raise Forbidden("Only administrators may manage users", "仅系统管理员可以管理用户")
+    require(user, Action.USER_MANAGE)
     return user
 
 
 def staff_user(user: Annotated[User, Depends(current_user)]) -> User:
     """Office staff and administrators: statistics, credit supervision, the audit trail, bulk imports."""
-    from ipplatform.auth.policy import reads_everything
+    from ipplatform.auth.policy import Action, require
 
-    if not reads_everything(user):
-        raise Forbidden("Only office staff may do this", "仅知识产权局工作人员可以查看或办理此项")
+    require(user, Action.STATS_READ)
     return user
 
 

@@ -15,10 +15,10 @@ from ipplatform import reference
 from ipplatform.auth import policy
 from ipplatform.auth import service as auth_service
 from ipplatform.auth.security import issue_token
-from ipplatform.common import lifecycle
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
 from ipplatform.common.errors import AppError, NotFound
 from ipplatform.common.listing_router import ACTIONS as LISTING_ACTIONS
+from ipplatform.common.listing_router import change_status as change_listing_status
 from ipplatform.common.schemas import PageParams
 from ipplatform.demands import router as demands_api
 from ipplatform.demands import service as demands_service
@@ -175,9 +175,9 @@ def offer_detail(request: Request, db: DbSession, user: OptionalUser, offer_id: 
     except NotFound:
         return render(request, "not_found.html", user, 404)
     matches = []
-    if policy.sees_matches(user, (offer.owner_org_id, offer.publisher_org_id)):
+    if policy.sees_matches(user, policy.offer_orgs(offer)):
         matches = matching_service.for_offer(db, offer.id)
-    return render(request, "offer_detail.html", user, offer=offer, can_edit=policy.can_edit_offer(user, offer),
+    return render(request, "offer_detail.html", user, offer=offer, can_edit=policy.can_edit_listing(user, offer),
                   matches=matches)
 
 
@@ -233,11 +233,11 @@ def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand_id
     except NotFound:
         return render(request, "not_found.html", user, 404)
     matches = []
-    if policy.sees_matches(user, (demand.org_id,)):
+    if policy.sees_matches(user, (demand.organisation,)):
         matches = matching_service.for_demand(db, demand.id)
     return render(request, "demand_detail.html", user, demand=demand, matches=matches,
-                  can_edit=demands_api.can_edit_demand(user, demand),
-                  can_feedback=user is not None and user.org_id == demand.org_id)
+                  can_edit=policy.can_edit_listing(user, demand),
+                  can_feedback=policy.allowed(user, policy.Action.MATCH_FEEDBACK, demand.organisation))
 
 
 @router.post("/matches/{match_id}/feedback")
@@ -248,7 +248,7 @@ async def match_feedback(request: Request, db: DbSession, user: OptionalUser, ma
         return login_redirect(request)
     form = await request.form()
     match = matching_service.get(db, match_id)
-    if user.org_id != match.demand.org_id:
+    if not policy.allowed(user, policy.Action.MATCH_FEEDBACK, match.demand.organisation):
         return render(request, "not_found.html", user, 403, message="仅需求方可以反馈")
     try:
         data = FeedbackCreate.model_validate({
@@ -274,13 +274,9 @@ def listing_action(request: Request, db: DbSession, user: OptionalUser, kind: st
     try:
         if kind == "offers":
             listing = offers_api.visible_offer(listing_id, db, user)
-            allowed = policy.can_edit_offer(user, listing)
         else:
             listing = demands_api.visible_demand(listing_id, db, user)
-            allowed = demands_api.can_edit_demand(user, listing)
-        if not allowed:
-            return render(request, "not_found.html", user, 403, message="无权操作该信息")
-        lifecycle.transition(listing, ACTIONS[action])
+        change_listing_status(user, listing, ACTIONS[action])
         db.flush()
     except AppError as exc:
         db.rollback()
