@@ -1,14 +1,26 @@
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ipplatform.common.validators import PageNumber
 
 T = TypeVar("T")
 
 
 class AppSchema(BaseModel):
     model_config = ConfigDict(from_attributes=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _aware_datetimes(cls, value):
+        """Timestamps are stored in UTC; SQLite hands them back naive. Attach UTC so every datetime
+        serialises as RFC 3339 with an offset (the OpenAPI ``date-time`` format)."""
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
 
 
 class InputSchema(AppSchema):
@@ -31,7 +43,7 @@ class Page(AppSchema, Generic[T]):
 
 
 class PageParams(AppSchema):
-    page: int = Field(1, ge=1, le=10_000)
+    page: PageNumber = 1
     page_size: int = Field(20, ge=1, le=100)
 
     @property

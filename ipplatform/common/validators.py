@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
+from annotated_types import Ge, Le
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 from stdnum.cn import uscc
@@ -172,6 +173,16 @@ def normalize_industry_code(value: str) -> str:
     return code
 
 
+def normalize_industry_section(value: str) -> str:
+    """A GB/T 4754-2017 section (门类) letter, A to T."""
+    code = str(value).strip().upper()
+    found = reference.industries().get(code)
+    if found is None or found.level != 1:
+        raise InvalidValue("industry_section", f"'{value}' is not a GB/T 4754-2017 section letter (A–T)",
+                           f"“{value}”不是 GB/T 4754-2017 行业门类代码（A–T）")
+    return code
+
+
 # ---- amounts, contacts, dates ------------------------------------------------------------------------
 
 def normalize_amount(value) -> Decimal:
@@ -223,17 +234,52 @@ def _strip_text(value):
     return value.strip() if isinstance(value, str) else value
 
 
+# C0 control characters except tab, line feed and carriage return, and DEL: never part of a name, title or
+# description (they break CSV/Excel exports and terminals; PostgreSQL refuses U+0000 in text columns).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_no_control_chars(value: str) -> str:
+    found = _CONTROL.search(value)
+    if found:
+        char = f"U+{ord(found.group()):04X}"
+        raise InvalidValue("control_character", f"text contains the control character {char}",
+                           f"文本含有不允许的控制字符（{char}）")
+    return value
+
+
+def _clean_text(value):
+    value = _strip_text(value)
+    if isinstance(value, str):
+        try:
+            check_no_control_chars(value)
+        except InvalidValue as exc:
+            raise exc.as_pydantic() from None
+    return value
+
+
+# Database ids: PostgreSQL's INTEGER columns (SERIAL keys) hold 1 .. 2^31-1. A bigger number can name no
+# row, and sent to the database it overflows the parameter (a 500), so it is a 422 at the edge.
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Ge(1), Le(MAX_ID)]
+# Page numbers of every paged list (pages beyond this are refused rather than computed as huge offsets).
+MAX_PAGE = 10_000
+PageNumber = Annotated[int, Ge(1), Le(MAX_PAGE)]
+
+
 CreditCode = Annotated[str, AfterValidator(_pydantic(normalize_credit_code))]
 ApplicationNumber = Annotated[str, AfterValidator(_pydantic(normalize_application_number))]
 PublicationNumber = Annotated[str, AfterValidator(_pydantic(normalize_publication_number))]
 IpcCode = Annotated[str, AfterValidator(_pydantic(normalize_ipc))]
 RegionCode = Annotated[str, AfterValidator(_pydantic(normalize_region_code))]
 IndustryCode = Annotated[str, AfterValidator(_pydantic(normalize_industry_code))]
+IndustrySection = Annotated[str, AfterValidator(_pydantic(normalize_industry_section))]
 Amount = Annotated[Decimal, BeforeValidator(_pydantic(normalize_amount))]
 Phone = Annotated[str, AfterValidator(_pydantic(normalize_phone))]
 Email = Annotated[str, AfterValidator(_pydantic(normalize_email))]
 PatentDate = Annotated[date, AfterValidator(_pydantic(check_patent_date))]
-CleanText = Annotated[str, BeforeValidator(_strip_text)]
+# Free text (names, titles, descriptions): surrounding whitespace removed, control characters refused.
+CleanText = Annotated[str, BeforeValidator(_clean_text)]
 
 
 def check_future_date(value: date) -> date:
