@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ipplatform.auth.models import User
 from ipplatform.auth.security import read_token
 from ipplatform.common.errors import Unauthenticated
+from ipplatform.common import csrf
 from ipplatform.database import session_scope
 
 COOKIE_NAME = "ipp_session"
@@ -26,6 +27,7 @@ DbSession = Annotated[Session, Depends(get_db)]
 
 
 def optional_user(request: Request, db: DbSession, token: Annotated[str | None, Depends(_bearer)]) -> User | None:
+    from_cookie = token is None
     token = token or request.cookies.get(COOKIE_NAME)
     if not token:
         return None
@@ -33,6 +35,8 @@ def optional_user(request: Request, db: DbSession, token: Annotated[str | None, 
     user = db.get(User, uid) if uid is not None else None
     if user is None or not user.is_active:
         return None
+    if from_cookie:  # the cookie alone does not authorise an unsafe request: it needs X-CSRF-Token too
+        csrf.check_cookie_authenticated(request, token)
     db.info["actor_id"] = user.id
     return user
 

@@ -101,3 +101,20 @@ def deal(db, from_org, to_org, patents, when: date | None, amount=None, type_: D
     db.add(d)
     db.flush()
     return d
+
+
+# ---- pages: forms carry a CSRF token (ipplatform/common/csrf.py) -----------------------------------------
+
+def csrf_token(client, page: str = "/") -> str:
+    """The CSRF token of ``client`` (a TestClient) as a page shows it (``<meta name="csrf-token">``); the GET
+    also gives the client the ``ipp_csrf`` cookie. The token changes with the login: fetch it after logging in."""
+    import re
+
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get(page).text)
+    assert found, f"no CSRF token on {page}"
+    return found.group(1)
+
+
+def form_post(client, url: str, data: dict | None = None, **kw):
+    """POST ``data`` to ``url`` as a page's form would: with the current CSRF token in ``csrf_token``."""
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)}, **kw)

@@ -21,7 +21,7 @@ def university(db):
 
 
 def _login(client, username="tto"):
-    resp = client.post("/login", data={"username": username, "password": f.PASSWORD, "next": "/offers/new"},
+    resp = f.form_post(client, "/login", data={"username": username, "password": f.PASSWORD, "next": "/offers/new"},
                        follow_redirects=False)
     assert resp.status_code == 303 and resp.headers["location"] == "/offers/new"
 
@@ -43,7 +43,7 @@ def test_home_and_lists_render_in_chinese(client, db, university):
 
 
 def test_wrong_password_shows_error(client, university):
-    resp = client.post("/login", data={"username": "tto", "password": "wrong-password"})
+    resp = f.form_post(client, "/login", data={"username": "tto", "password": "wrong-password"})
     assert resp.status_code == 401 and "用户名或密码错误" in resp.text
 
 
@@ -53,7 +53,7 @@ def test_publish_offer_form_keeps_values_and_shows_field_errors(client, universi
     _login(client)
     form = client.get("/offers/new")
     assert "一种茶叶揉捻机" in form.text
-    resp = client.post("/offers/new", data={
+    resp = f.form_post(client, "/offers/new", data={
         "title": "揉捻机技术许可", "patent_ids": str(patent.id), "modes": "open_licence",
         "contact_phone": "12345", "asking_price": "abc", "action": "publish"})
     assert resp.status_code == 422
@@ -63,12 +63,12 @@ def test_publish_offer_form_keeps_values_and_shows_field_errors(client, universi
     assert 'value="揉捻机技术许可"' in resp.text  # nothing the user typed is lost
     assert 'value="12345"' in resp.text
     # Once the fields are right, the cross-field rule (open licence needs a published fee) is reported.
-    resp = client.post("/offers/new", data={
+    resp = f.form_post(client, "/offers/new", data={
         "title": "揉捻机技术许可", "patent_ids": str(patent.id), "modes": "open_licence", "action": "publish"})
     errors = dict(re.findall(r'data-field="(\w+)">([^<]+)<', resp.text))
     assert resp.status_code == 422 and "许可使用费" in errors["open_licence_fee"]
 
-    resp = client.post("/offers/new", data={
+    resp = f.form_post(client, "/offers/new", data={
         "title": "揉捻机技术许可", "patent_ids": str(patent.id), "modes": ["open_licence", "transfer"],
         "open_licence_fee": "2.5", "asking_price": "50", "negotiable": "on", "action": "publish"},
         follow_redirects=False)
@@ -79,18 +79,18 @@ def test_publish_offer_form_keeps_values_and_shows_field_errors(client, universi
     api = client.get("/api" + resp.headers["location"]).json()
     assert api["open_licence_fee"] == "25000.00" and api["asking_price"] == "500000.00"
 
-    withdrawn = client.post(resp.headers["location"] + "/withdraw")
+    withdrawn = f.form_post(client, resp.headers["location"] + "/withdraw")
     assert withdrawn.status_code == 200 and "已撤回" in withdrawn.text
 
 
 def test_demand_form(client, university):
     _login(client)
-    resp = client.post("/demands/new", data={"title": "短", "description": "太短", "budget_min": "10",
+    resp = f.form_post(client, "/demands/new", data={"title": "短", "description": "太短", "budget_min": "10",
                                               "budget_max": "5", "action": "publish"})
     assert resp.status_code == 422
     errors = dict(re.findall(r'data-field="(\w+)">([^<]+)<', resp.text))
     assert {"title", "description"} <= set(errors)
-    resp = client.post("/demands/new", data={
+    resp = f.form_post(client, "/demands/new", data={
         "title": "茶叶采摘机器人需求", "description": "名优茶人工采摘成本高，需要嫩芽识别采摘技术。",
         "industry_code": "3572", "budget_min": "100", "budget_max": "500", "modes": "exclusive_licence",
         "region_code": "411524", "action": "draft"})

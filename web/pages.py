@@ -16,6 +16,7 @@ from ipplatform.auth import policy
 from ipplatform.auth import service as auth_service
 from ipplatform.auth.security import issue_token
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
+from ipplatform.common import csrf
 from ipplatform.common.errors import AppError, NotFound
 from ipplatform.common.listing_router import ACTIONS as LISTING_ACTIONS
 from ipplatform.common.listing_router import change_status as change_listing_status
@@ -32,6 +33,7 @@ from ipplatform.offers.schemas import OfferCreate
 from ipplatform.organisations import service as org_service
 from ipplatform.patents import service as patents_service
 from web.forms import errors_by_field, split_list, wan_to_yuan
+from web.markup import highlighted
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -50,6 +52,8 @@ def _wan(value) -> str:
 
 
 templates.env.filters["wan"] = _wan
+templates.env.filters["highlighted"] = highlighted  # search and match highlights: never |safe
+templates.env.globals.update(csrf.template_globals())  # csrf_input(), csrf_token() for every form
 router = APIRouter(include_in_schema=False)
 
 
@@ -333,8 +337,6 @@ def search_page(request: Request, db: DbSession, user: OptionalUser):
 
 @router.get("/stats", response_class=HTMLResponse)
 def stats_page(request: Request, db: DbSession, user: OptionalUser):
-    import json
-
     from ipplatform.stats import indicators as ind
     from ipplatform.stats.summary import summary
 
@@ -348,7 +350,7 @@ def stats_page(request: Request, db: DbSession, user: OptionalUser):
         error = getattr(exc, "message_zh", "日期格式应为 YYYY-MM-DD")
         f = ind.Filters()
     data = summary(db, f)
-    return render(request, "stats.html", user, data=data, data_json=json.dumps(data, ensure_ascii=False), q=q,
+    return render(request, "stats.html", user, data=data, q=q,
                   query=urlencode(q), error=error, catalogue=ind.CATALOGUE)
 
 

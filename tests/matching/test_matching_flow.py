@@ -214,7 +214,7 @@ def test_match_pages(flow):
     assert page.status_code == 200 and page.text.count('data-testid="match"') >= 3
     assert "共同关键词" in page.text and "评分构成" in page.text and "提交反馈" in page.text
     first = client.get(f"/api/demands/{demand_id}/matches", headers=headers).json()["items"][0]
-    resp = client.post(f"/matches/{first['id']}/feedback", data={"prospect_rating": "4", "intent": "negotiate",
+    resp = f.form_post(client, f"/matches/{first['id']}/feedback", data={"prospect_rating": "4", "intent": "negotiate",
                                                                  "improvement_needs": "希望提供中试数据"},
                        follow_redirects=False)
     assert resp.status_code == 303

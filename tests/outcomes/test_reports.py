@@ -105,7 +105,7 @@ def test_records_behind_a_number_api_csv_and_page(client, db, office):
     rows = list(csv.reader(io.StringIO(raw.text.lstrip("\ufeff"))))
     assert rows[0][:2] == ["交易编号", "类型"]
     assert len(rows) - 1 == ind.compute(db, "deals_count", ind.Filters(county="411524")) > 0
-    login = client.post("/login", data={"username": "staff", "password": f.PASSWORD}, follow_redirects=False)
+    login = f.form_post(client, "/login", data={"username": "staff", "password": f.PASSWORD}, follow_redirects=False)
     assert login.status_code == 303
     html = client.get("/stats/records/deals_count?county=411524").text
     assert f"记录共 {len(rows) - 1} 条" in html and "下载 CSV" in html
