@@ -140,7 +140,7 @@ class SearchService:
                 vector = self._embedder_provider().encode_query(req.q)
         try:
             if source is None and not req.q:
-                return self._browse(db, doc_type, req, t0)
+                return self._browse(db, doc_type, req, t0, user)
             window = min(MAX_WINDOW, max(MIN_WINDOW, 2 * req.page * req.page_size))
             args = dict(filters=req.filters, window=window, exclude=exclude, values=req.sort != SortOrder.RELEVANCE)
             if overlap:
@@ -181,7 +181,7 @@ class SearchService:
         got.values.update(keyword.values)
         return got
 
-    def _browse(self, db, doc_type, req, t0) -> SearchResponse:
+    def _browse(self, db, doc_type, req, t0, user) -> SearchResponse:
         after = decode_cursor(req.cursor)
         got = self.backend.browse(doc_type, filters=req.filters, sort=req.sort, after=after,
                                   offset=0 if after else (req.page - 1) * req.page_size, size=req.page_size,
