@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -34,17 +34,26 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
+# How long a SQLite connection waits for another connection's write lock before failing with
+# "database is locked" (Python's sqlite3 default is 5 s; writes here take milliseconds, so a longer wait
+# only matters under bursts of concurrent writes). A failure that remains becomes a 503 with Retry-After.
+SQLITE_BUSY_TIMEOUT_S = 15
+
+
 def make_engine(url: str) -> Engine:
     kwargs: dict = {"future": True}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+        def _sqlite_pragmas(dbapi_conn, _record):
+            # Every connection: WAL lets readers run while one connection writes; busy_timeout makes a
+            # writer wait for the lock instead of failing at once; foreign keys are off unless asked for.
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
             cur.close()
     return engine
 
@@ -68,9 +77,12 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, future=True)
 
 
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Yield a session that commits on success and rolls back on error (the request boundary)."""
+def session_scope(factory: sessionmaker[Session], opened: Callable[[Session], None] | None = None) -> Iterator[Session]:
+    """Yield a session that commits on success and rolls back on error (the request boundary).
+    ``opened(session)`` is called first (the web app uses it to commit before the response starts)."""
     session = factory()
+    if opened is not None:
+        opened(session)
     try:
         yield session
         session.commit()

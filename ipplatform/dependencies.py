@@ -20,7 +20,10 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    yield from session_scope(request.app.state.session_factory)
+    from ipplatform.common.middleware import register_session
+
+    # Committed by CommitBeforeResponse when the response starts (else by session_scope after it is sent).
+    yield from session_scope(request.app.state.session_factory, lambda s: register_session(request.scope, s))
 
 
 DbSession = Annotated[Session, Depends(get_db)]

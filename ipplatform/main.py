@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 import ipplatform.models  # noqa: F401  (all tables + audit hook)
 from ipplatform.audit.router import router as audit_router
 from ipplatform.auth.router import router as auth_router
+from ipplatform.common import middleware as request_middleware
+from ipplatform.common import openapi as api_document
 from ipplatform.common.errors import install_handlers
 from ipplatform.database import default_engine, session_factory
 from ipplatform.demands.router import router as demands_router
@@ -54,6 +56,7 @@ def _warm_up(backend: SearchBackend, embedder_provider) -> None:
 def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | None = None,
                embedder_provider=None, start_indexer: bool | None = None) -> FastAPI:
     from web import security as web_security
+    from web.errors import error_page
     from web.pages import STATIC_DIR
     from web.pages import router as pages_router
 
@@ -93,7 +96,8 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
                                      alpha=settings.search_alpha)
     app.state.indexer = indexer
     app.state.matcher = matcher
-    install_handlers(app)
+    install_handlers(app, error_page=error_page)  # JSON for /api, the Chinese error page for browsers
+    api_document.install(app)  # the OpenAPI document names the real error bodies and statuses
     for router in (auth_router, organisations_router, patents_router, offers_router, demands_router, audit_router,
                    search_router, matching_router, outcomes_router, credit_router, stats_router):
         app.include_router(router, prefix="/api")
@@ -105,6 +109,7 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
     def healthz():
         return {"status": "ok"}
 
+    request_middleware.install(app)  # outermost: body size limit, commit before the response starts
     return app
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -21,6 +21,7 @@ from ipplatform.common.errors import AppError, NotFound
 from ipplatform.common.listing_router import ACTIONS as LISTING_ACTIONS
 from ipplatform.common.listing_router import change_status as change_listing_status
 from ipplatform.common.schemas import PageParams
+from ipplatform.common.validators import Id, PageNumber
 from ipplatform.demands import router as demands_api
 from ipplatform.demands import service as demands_service
 from ipplatform.demands.schemas import DemandCreate
@@ -32,6 +33,7 @@ from ipplatform.offers.enums import Maturity
 from ipplatform.offers.schemas import OfferCreate
 from ipplatform.organisations import service as org_service
 from ipplatform.patents import service as patents_service
+from ipplatform.stats.router import parse_filters
 from web.forms import errors_by_field, split_list, wan_to_yuan
 from web.markup import highlighted
 
@@ -173,7 +175,7 @@ def _create_listing(db, user, schema, data: dict, kind_zh: str, path: str, *, cr
 
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)
-def offer_detail(request: Request, db: DbSession, user: OptionalUser, offer_id: int):
+def offer_detail(request: Request, db: DbSession, user: OptionalUser, offer_id: Id):
     try:
         offer = offers_api.visible_offer(offer_id, db, user)
     except NotFound:
@@ -231,7 +233,7 @@ async def demand_create(request: Request, db: DbSession, user: OptionalUser):
 
 
 @router.get("/demands/{demand_id}", response_class=HTMLResponse)
-def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand_id: int):
+def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand_id: Id):
     try:
         demand = demands_api.visible_demand(demand_id, db, user)
     except NotFound:
@@ -245,7 +247,7 @@ def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand_id
 
 
 @router.post("/matches/{match_id}/feedback")
-async def match_feedback(request: Request, db: DbSession, user: OptionalUser, match_id: int):
+async def match_feedback(request: Request, db: DbSession, user: OptionalUser, match_id: Id):
     from ipplatform.matching.schemas import FeedbackCreate
 
     if user is None:
@@ -267,20 +269,28 @@ async def match_feedback(request: Request, db: DbSession, user: OptionalUser, ma
 
 # ---- lifecycle buttons (publish / withdraw / close) on detail pages -------------------------------
 
-@router.post("/{kind}/{listing_id}/{action}")
-def listing_action(request: Request, db: DbSession, user: OptionalUser, kind: str, listing_id: int, action: str):
-    from ipplatform.common.listing_router import ACTIONS
+# Only these two routes: a catch-all POST /{kind}/{id}/{action} would also take POST /api/offers/1 (which
+# must be the API's 405) and every other three-segment path.
+ListingAction = Literal["publish", "withdraw", "close"]
+assert set(get_args(ListingAction)) == set(LISTING_ACTIONS)
 
+
+@router.post("/offers/{listing_id}/{action}")
+def offer_action(request: Request, db: DbSession, user: OptionalUser, listing_id: Id, action: ListingAction):
+    return _listing_action(request, db, user, "offers", listing_id, action, offers_api.visible_offer)
+
+
+@router.post("/demands/{listing_id}/{action}")
+def demand_action(request: Request, db: DbSession, user: OptionalUser, listing_id: Id, action: ListingAction):
+    return _listing_action(request, db, user, "demands", listing_id, action, demands_api.visible_demand)
+
+
+def _listing_action(request, db, user, kind: str, listing_id: int, action: str, loader):
     if user is None:
         return login_redirect(request)
-    if kind not in ("offers", "demands") or action not in ACTIONS:
-        return render(request, "not_found.html", user, 404)
     try:
-        if kind == "offers":
-            listing = offers_api.visible_offer(listing_id, db, user)
-        else:
-            listing = demands_api.visible_demand(listing_id, db, user)
-        change_listing_status(user, listing, ACTIONS[action])
+        listing = loader(listing_id, db, user)
+        change_listing_status(user, listing, LISTING_ACTIONS[action])
         db.flush()
     except AppError as exc:
         db.rollback()
@@ -299,16 +309,14 @@ FACET_PARAM = {"ipc_subclass": "ipc", "industry_division": "industry", "county":
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, db: DbSession, user: OptionalUser):
     from ipplatform.search.documents import DocType
-    from ipplatform.search.router import ALLOWED, _params, request_from_query
+    from ipplatform.search.router import ALLOWED, _params, request_from_query, similar_source
     from ipplatform.search.service import SearchUnavailable
 
     params = _params(request)
     kind = params.pop("type", "offers")
     doc_type = DocType.DEMAND if kind == "demands" else DocType.OFFER
     similar = params.pop("similar_to", "")
-    source = None
-    if similar.count(":") == 1 and similar.split(":")[0] in ("offer", "demand") and similar.split(":")[1].isdigit():
-        source = (DocType(similar.split(":")[0]), int(similar.split(":")[1]))
+    source = similar_source(similar)
     params = {k: v for k, v in params.items() if k in ALLOWED}
     error, result = None, None
     try:
@@ -343,14 +351,13 @@ def stats_page(request: Request, db: DbSession, user: OptionalUser):
     if (refused := _not_staff(request, user)) is not None:
         return refused
     q = {k: v for k, v in request.query_params.items() if v}
-    error = None
+    error, status = None, 200
     try:
-        f = _stats_filters(q)
-    except (ValueError, AppError) as exc:
-        error = getattr(exc, "message_zh", "日期格式应为 YYYY-MM-DD")
-        f = ind.Filters()
+        f = parse_filters(q)
+    except ValidationError as exc:  # the unfiltered dashboard under the message, answered as 400
+        error, status, f = _filter_error(exc), 400, ind.Filters()
     data = summary(db, f)
-    return render(request, "stats.html", user, data=data, q=q,
+    return render(request, "stats.html", user, status, data=data, q=q,
                   query=urlencode(q), error=error, catalogue=ind.CATALOGUE)
 
 
@@ -363,19 +370,13 @@ def _not_staff(request: Request, user) -> HTMLResponse | RedirectResponse | None
     return None
 
 
-def _stats_filters(q: dict):
-    from datetime import date as _date
-
-    from ipplatform.stats.router import filters as stats_filters
-
-    return stats_filters(start=_date.fromisoformat(q["start"]) if "start" in q else None,
-                         end=_date.fromisoformat(q["end"]) if "end" in q else None,
-                         county=q.get("county"), industry_section=q.get("industry_section"),
-                         org_kind=q.get("org_kind"))
+def _filter_error(exc: ValidationError) -> str:
+    return "筛选条件有误：" + "；".join(errors_by_field(exc).values())
 
 
 @router.get("/stats/records/{indicator_id}", response_class=HTMLResponse)
-def stats_records_page(indicator_id: str, request: Request, db: DbSession, user: OptionalUser, page: int = 1):
+def stats_records_page(indicator_id: str, request: Request, db: DbSession, user: OptionalUser,
+                       page: PageNumber = 1):
     """The records behind one indicator's number, with the dashboard's filters."""
     from ipplatform.stats import indicators as ind
     from ipplatform.stats.records import records
@@ -386,10 +387,9 @@ def stats_records_page(indicator_id: str, request: Request, db: DbSession, user:
         return render(request, "not_found.html", user, 404, message=f"未知指标 {indicator_id}")
     q = {k: v for k, v in request.query_params.items() if v and k != "page"}
     try:
-        f = _stats_filters(q)
-    except (ValueError, AppError):
-        return render(request, "not_found.html", user, 400, message="筛选条件有误（日期格式应为 YYYY-MM-DD）")
-    page = max(page, 1)
+        f = parse_filters(q)
+    except ValidationError as exc:
+        return render(request, "not_found.html", user, 400, message=_filter_error(exc))
     r = records(db, indicator_id, f, page, 50)
     return render(request, "records.html", user, indicator=ind.BY_ID[indicator_id], value=ind.compute(db, indicator_id, f),
                   records=r, page=page, pages=max(1, (r.total + 49) // 50), query=urlencode(q))

@@ -9,13 +9,14 @@ from ipplatform.audit.models import AuditRecord
 from ipplatform.audit.schemas import AuditRead
 from ipplatform.common.schemas import PageParams
 from ipplatform.dependencies import DbSession, StaffUser
+from ipplatform.common.validators import CleanText, Id
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("", response_model=list[AuditRead])
 def list_audit(_: StaffUser, db: DbSession, page: Annotated[PageParams, Depends()],
-               entity_type: Annotated[str | None, Query(max_length=40)] = None, entity_id: int | None = None):
+               entity_type: Annotated[CleanText | None, Query(max_length=40)] = None, entity_id: Id | None = None):
     stmt = select(AuditRecord)
     if entity_type:
         stmt = stmt.where(AuditRecord.entity_type == entity_type)

@@ -10,6 +10,7 @@ from ipplatform.auth.schemas import Token, UserCreate, UserRead, UserUpdate
 from ipplatform.auth.security import issue_token
 from ipplatform.common.errors import Unauthenticated
 from ipplatform.dependencies import AdminUser, CurrentUser, DbSession
+from ipplatform.common.validators import Id
 
 router = APIRouter(tags=["auth"])
 
@@ -38,5 +39,5 @@ def create_user(data: UserCreate, _admin: AdminUser, db: DbSession):
 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
-def update_user(user_id: int, data: UserUpdate, _admin: AdminUser, db: DbSession):
+def update_user(user_id: Id, data: UserUpdate, _admin: AdminUser, db: DbSession):
     return service.update(db, service.get(db, user_id), data)

@@ -4,24 +4,24 @@ from pydantic import Field
 
 from ipplatform.auth.enums import Role
 from ipplatform.common.schemas import AppSchema, InputSchema
-from ipplatform.common.validators import Email
+from ipplatform.common.validators import CleanText, Email, Id
 
 
 class UserCreate(InputSchema):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    display_name: str = Field(min_length=1, max_length=100)
+    display_name: CleanText = Field(min_length=1, max_length=100)
     email: Email | None = None
     password: str = Field(min_length=8, max_length=128)
     role: Role
-    org_id: int
+    org_id: Id
 
 
 class UserUpdate(InputSchema):
-    display_name: str | None = Field(None, min_length=1, max_length=100)
+    display_name: CleanText | None = Field(None, min_length=1, max_length=100)
     email: Email | None = None
     password: str | None = Field(None, min_length=8, max_length=128)
     role: Role | None = None
-    org_id: int | None = None
+    org_id: Id | None = None
     is_active: bool | None = None
 
 

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, computed_field
 
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.schemas import AppSchema
-from ipplatform.common.validators import Email, InvalidValue, Phone
+from ipplatform.common.validators import CleanText, Email, InvalidValue, Phone
 
 
 def unique_modes(modes: list[TransactionMode]) -> list[TransactionMode]:
@@ -18,7 +18,7 @@ def unique_modes(modes: list[TransactionMode]) -> list[TransactionMode]:
 
 
 class ContactFields(AppSchema):
-    contact_name: str | None = Field(None, max_length=50)
+    contact_name: CleanText | None = Field(None, max_length=50)
     contact_phone: Phone | None = None
     contact_email: Email | None = None
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -8,7 +9,7 @@ from sqlalchemy import select
 
 from ipplatform.common.errors import get_or_404
 from ipplatform.common.schemas import AppSchema, InputSchema
-from ipplatform.common.validators import CreditCode
+from ipplatform.common.validators import CleanText, CreditCode, Id
 from ipplatform.credit.models import CreditFlag, DishonestEntity
 from ipplatform.dependencies import DbSession, StaffUser
 
@@ -17,11 +18,11 @@ router = APIRouter(prefix="/credit", tags=["credit"])
 
 class DishonestIn(InputSchema):
     credit_code: CreditCode
-    name: str = Field(min_length=2, max_length=200)
-    source: str = Field(min_length=2, max_length=200)
+    name: CleanText = Field(min_length=2, max_length=200)
+    source: CleanText = Field(min_length=2, max_length=200)
     listed_from: date
     listed_to: date | None = None
-    note: str | None = Field(None, max_length=2000)
+    note: CleanText | None = Field(None, max_length=2000)
 
 
 class DishonestOut(DishonestIn):
@@ -55,12 +56,12 @@ def add_dishonest(data: DishonestIn, _: StaffUser, db: DbSession):
 
 
 @router.get("/flags", response_model=list[FlagOut])
-def list_flags(_: StaffUser, db: DbSession, status: str = "open"):
+def list_flags(_: StaffUser, db: DbSession, status: Literal["open", "cleared", "confirmed"] = "open"):
     return db.scalars(select(CreditFlag).where(CreditFlag.status == status).order_by(CreditFlag.id.desc())).all()
 
 
 @router.post("/flags/{flag_id}/review", response_model=FlagOut)
-def review_flag(flag_id: int, data: Review, user: StaffUser, db: DbSession):
+def review_flag(flag_id: Id, data: Review, user: StaffUser, db: DbSession):
     flag = get_or_404(db, CreditFlag, flag_id, "flag", "信用预警")
     flag.status, flag.reviewed_by_id = data.status, user.id
     db.flush()

@@ -15,11 +15,12 @@ from ipplatform.demands.models import Demand
 from ipplatform.demands.schemas import DemandCreate, DemandRead, DemandUpdate
 from ipplatform.dependencies import CurrentUser, DbSession, OptionalUser
 from ipplatform.organisations import service as org_service
+from ipplatform.common.validators import CleanText, Id
 
 router = APIRouter(prefix="/demands", tags=["demands"])
 
 
-def visible_demand(demand_id: int, db: DbSession, user: OptionalUser) -> Demand:
+def visible_demand(demand_id: Id, db: DbSession, user: OptionalUser) -> Demand:
     demand = service.get(db, demand_id)
     if not policy.can_read_listing(user, demand):
         raise NotFound("demand", "需求信息", demand_id)
@@ -31,8 +32,8 @@ VisibleDemand = Annotated[Demand, Depends(visible_demand)]
 
 @router.get("", response_model=Page[DemandRead])
 def list_demands(db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
-                 status: ListingStatus | None = None, org_id: int | None = None, mode: TransactionMode | None = None,
-                 q: Annotated[str | None, Query(max_length=100)] = None):
+                 status: ListingStatus | None = None, org_id: Id | None = None, mode: TransactionMode | None = None,
+                 q: Annotated[CleanText | None, Query(max_length=100)] = None):
     return Page.of(service.list_demands(db, user, page, status=status, org_id=org_id, mode=mode, q=q), page)
 
 

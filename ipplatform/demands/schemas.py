@@ -9,12 +9,12 @@ from ipplatform import reference
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.listing_schemas import ContactFields, ListingLabels, ModeList, OrgBrief
 from ipplatform.common.schemas import InputSchema
-from ipplatform.common.validators import Amount, FutureDate, IndustryCode, IpcCode, RegionCode, cross_field_error
+from ipplatform.common.validators import Amount, CleanText, cross_field_error, FutureDate, Id, IndustryCode, IpcCode, RegionCode
 
 
 class DemandFields(ContactFields, InputSchema):
-    title: str = Field(min_length=4, max_length=200)
-    description: str = Field(min_length=10, max_length=5000)
+    title: CleanText = Field(min_length=4, max_length=200)
+    description: CleanText = Field(min_length=10, max_length=5000)
     industry_code: IndustryCode | None = None
     preferred_ipc: list[IpcCode] = Field(default_factory=list, max_length=20)
     budget_min: Amount | None = None
@@ -32,14 +32,14 @@ class DemandFields(ContactFields, InputSchema):
 
 
 class DemandCreate(DemandFields):
-    org_id: int | None = Field(None, description="defaults to the caller's organisation")
+    org_id: Id | None = Field(None, description="defaults to the caller's organisation")
     deadline: FutureDate | None = None
     publish: bool = False
 
 
 class DemandUpdate(ContactFields, InputSchema):
-    title: str | None = Field(None, min_length=4, max_length=200)
-    description: str | None = Field(None, min_length=10, max_length=5000)
+    title: CleanText | None = Field(None, min_length=4, max_length=200)
+    description: CleanText | None = Field(None, min_length=10, max_length=5000)
     industry_code: IndustryCode | None = None
     preferred_ipc: list[IpcCode] | None = Field(None, max_length=20)
     budget_min: Amount | None = None

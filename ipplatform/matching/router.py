@@ -10,6 +10,7 @@ from ipplatform.matching import service
 from ipplatform.matching.models import Match
 from ipplatform.matching.schemas import FeedbackCreate, FeedbackRead, MatchList, MatchRead, StatusChange
 from ipplatform.offers import service as offers_service
+from ipplatform.common.validators import Id
 
 router = APIRouter(tags=["matching"])
 NO_STRONG = "暂无高度匹配的专利，已列出相关度较高的候选，供参考"
@@ -23,14 +24,14 @@ def _listing(matches: list[Match], **ids) -> MatchList:
 
 
 @router.get("/demands/{demand_id}/matches", response_model=MatchList, summary="offers matched to a demand")
-def demand_matches(demand_id: int, user: CurrentUser, db: DbSession):
+def demand_matches(demand_id: Id, user: CurrentUser, db: DbSession):
     demand = demands_service.get(db, demand_id)
     policy.require(user, Action.MATCH_READ, demand.organisation)
     return _listing(service.for_demand(db, demand_id), demand_id=demand_id)
 
 
 @router.post("/demands/{demand_id}/matches/run", response_model=MatchList, summary="re-run matching now")
-def run_demand(demand_id: int, request: Request, user: CurrentUser, db: DbSession):
+def run_demand(demand_id: Id, request: Request, user: CurrentUser, db: DbSession):
     demand = demands_service.get(db, demand_id)
     policy.require(user, Action.MATCH_RUN, demand.organisation)
     matches = service.match_demand(db, request.app.state.matcher, demand)
@@ -38,7 +39,7 @@ def run_demand(demand_id: int, request: Request, user: CurrentUser, db: DbSessio
 
 
 @router.get("/offers/{offer_id}/matches", response_model=MatchList, summary="demands an offer answers")
-def offer_matches(offer_id: int, user: CurrentUser, db: DbSession):
+def offer_matches(offer_id: Id, user: CurrentUser, db: DbSession):
     offer = offers_service.get(db, offer_id)
     policy.require(user, Action.MATCH_READ, *policy.offer_orgs(offer))
     return _listing(service.for_offer(db, offer_id), offer_id=offer_id)
@@ -50,21 +51,21 @@ def inbox(user: CurrentUser, db: DbSession, only_new: bool = True):
 
 
 @router.post("/matches/{match_id}/status", response_model=MatchRead)
-def change_status(match_id: int, body: StatusChange, user: CurrentUser, db: DbSession):
+def change_status(match_id: Id, body: StatusChange, user: CurrentUser, db: DbSession):
     match = service.get(db, match_id)
     policy.require(user, Action.MATCH_STATUS, *policy.match_orgs(match))
     return service.read_model(service.change_status(db, match, body.status, user.id))
 
 
 @router.post("/matches/{match_id}/feedback", response_model=FeedbackRead, status_code=201)
-def feedback(match_id: int, body: FeedbackCreate, user: CurrentUser, db: DbSession):
+def feedback(match_id: Id, body: FeedbackCreate, user: CurrentUser, db: DbSession):
     match = service.get(db, match_id)
     policy.require(user, Action.MATCH_FEEDBACK, match.demand.organisation)
     return service.add_feedback(db, match, body, user)
 
 
 @router.get("/matches/{match_id}", response_model=MatchRead)
-def read_match(match_id: int, user: CurrentUser, db: DbSession):
+def read_match(match_id: Id, user: CurrentUser, db: DbSession):
     match = service.get(db, match_id)
     policy.require(user, Action.MATCH_READ, *policy.match_orgs(match))
     return service.read_model(match)

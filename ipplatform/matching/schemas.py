@@ -6,6 +6,7 @@ from pydantic import Field
 
 from ipplatform.common.schemas import AppSchema, InputSchema
 from ipplatform.matching.enums import CooperationIntent, MatchSource, MatchStatus
+from ipplatform.common.validators import CleanText
 
 
 class MatchRead(AppSchema):
@@ -45,7 +46,7 @@ class StatusChange(InputSchema):
 
 class FeedbackCreate(InputSchema):
     prospect_rating: int | None = Field(None, ge=1, le=5, description="industrialisation prospects, 1–5")
-    improvement_needs: str | None = Field(None, max_length=2000)
+    improvement_needs: CleanText | None = Field(None, max_length=2000)
     intent: CooperationIntent
 
 

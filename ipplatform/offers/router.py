@@ -15,11 +15,12 @@ from ipplatform.offers import service
 from ipplatform.offers.models import Offer
 from ipplatform.offers.schemas import OfferCreate, OfferRead, OfferUpdate
 from ipplatform.organisations import service as org_service
+from ipplatform.common.validators import CleanText, Id
 
 router = APIRouter(prefix="/offers", tags=["offers"])
 
 
-def visible_offer(offer_id: int, db: DbSession, user: OptionalUser) -> Offer:
+def visible_offer(offer_id: Id, db: DbSession, user: OptionalUser) -> Offer:
     offer = service.get(db, offer_id)
     if not policy.can_read_listing(user, offer):
         raise NotFound("offer", "供给信息", offer_id)  # drafts of others are not revealed
@@ -31,8 +32,8 @@ VisibleOffer = Annotated[Offer, Depends(visible_offer)]
 
 @router.get("", response_model=Page[OfferRead])
 def list_offers(db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
-                status: ListingStatus | None = None, org_id: int | None = None, mode: TransactionMode | None = None,
-                q: Annotated[str | None, Query(max_length=100)] = None):
+                status: ListingStatus | None = None, org_id: Id | None = None, mode: TransactionMode | None = None,
+                q: Annotated[CleanText | None, Query(max_length=100)] = None):
     return Page.of(service.list_offers(db, user, page, status=status, org_id=org_id, mode=mode, q=q), page)
 
 

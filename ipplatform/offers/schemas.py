@@ -8,21 +8,21 @@ from pydantic import Field, model_validator
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.listing_schemas import ContactFields, ListingLabels, ModeList, OrgBrief
 from ipplatform.common.schemas import AppSchema, InputSchema
-from ipplatform.common.validators import Amount, FutureDate, cross_field_error
+from ipplatform.common.validators import Amount, CleanText, cross_field_error, FutureDate, Id
 from ipplatform.offers.enums import Maturity
 from ipplatform.patents.enums import LegalStatus, PatentKind
 
 
 class OfferFields(ContactFields, InputSchema):
-    title: str = Field(min_length=4, max_length=200)
-    description: str | None = Field(None, max_length=5000)
-    patent_ids: list[int] = Field(min_length=1, max_length=50)
+    title: CleanText = Field(min_length=4, max_length=200)
+    description: CleanText | None = Field(None, max_length=5000)
+    patent_ids: list[Id] = Field(min_length=1, max_length=50)
     modes: ModeList = Field(min_length=1)
     asking_price: Amount | None = None
     negotiable: bool = True
     open_licence_fee: Amount | None = None
-    open_licence_terms: str | None = Field(None, max_length=2000)
-    application_fields: list[str] = Field(default_factory=list, max_length=10)
+    open_licence_terms: CleanText | None = Field(None, max_length=2000)
+    application_fields: list[CleanText] = Field(default_factory=list, max_length=10)
     maturity: Maturity | None = None
     expires_on: date | None = None
 
@@ -45,22 +45,22 @@ class OfferFields(ContactFields, InputSchema):
 
 
 class OfferCreate(OfferFields):
-    owner_org_id: int | None = Field(None, description="defaults to the caller's organisation; a custodian "
+    owner_org_id: Id | None = Field(None, description="defaults to the caller's organisation; a custodian "
                                      "agency sets the owner it acts for")
     expires_on: FutureDate | None = None
     publish: bool = Field(False, description="publish immediately instead of saving a draft")
 
 
 class OfferUpdate(ContactFields, InputSchema):
-    title: str | None = Field(None, min_length=4, max_length=200)
-    description: str | None = Field(None, max_length=5000)
-    patent_ids: list[int] | None = Field(None, min_length=1, max_length=50)
+    title: CleanText | None = Field(None, min_length=4, max_length=200)
+    description: CleanText | None = Field(None, max_length=5000)
+    patent_ids: list[Id] | None = Field(None, min_length=1, max_length=50)
     modes: ModeList | None = Field(None, min_length=1)
     asking_price: Amount | None = None
     negotiable: bool | None = None
     open_licence_fee: Amount | None = None
-    open_licence_terms: str | None = Field(None, max_length=2000)
-    application_fields: list[str] | None = Field(None, max_length=10)
+    open_licence_terms: CleanText | None = Field(None, max_length=2000)
+    application_fields: list[CleanText] | None = Field(None, max_length=10)
     maturity: Maturity | None = None
     expires_on: FutureDate | None = None
 

@@ -12,11 +12,12 @@ from ipplatform.organisations import service
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.models import Organisation
 from ipplatform.organisations.schemas import OrganisationCreate, OrganisationRead, OrganisationUpdate
+from ipplatform.common.validators import CleanText, Id
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 
 
-def org_or_404(org_id: int, db: DbSession) -> Organisation:
+def org_or_404(org_id: Id, db: DbSession) -> Organisation:
     return service.get(db, org_id)
 
 
@@ -25,7 +26,7 @@ CurrentOrg = Annotated[Organisation, Depends(org_or_404)]
 
 @router.get("", response_model=Page[OrganisationRead])
 def list_organisations(db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
-                       kind: OrgKind | None = None, q: Annotated[str | None, Query(max_length=100)] = None):
+                       kind: OrgKind | None = None, q: Annotated[CleanText | None, Query(max_length=100)] = None):
     orgs, total = service.list_orgs(db, page, kind, q)
     return Page.of(([OrganisationRead.for_user(o, user) for o in orgs], total), page)
 

@@ -4,19 +4,19 @@ from pydantic import Field, computed_field
 
 from ipplatform import reference
 from ipplatform.common.schemas import AppSchema, InputSchema
-from ipplatform.common.validators import CreditCode, Email, IndustryCode, Phone, RegionCode
+from ipplatform.common.validators import CleanText, CreditCode, Email, Id, IndustryCode, Phone, RegionCode
 from ipplatform.organisations.enums import OrgKind
 
 
 class OrganisationFields(InputSchema):
-    name: str = Field(min_length=2, max_length=200)
+    name: CleanText = Field(min_length=2, max_length=200)
     county_code: RegionCode
     industry_code: IndustryCode | None = None
-    address: str | None = Field(None, max_length=300)
-    contact_name: str | None = Field(None, max_length=50)
+    address: CleanText | None = Field(None, max_length=300)
+    contact_name: CleanText | None = Field(None, max_length=50)
     contact_phone: Phone | None = None
     contact_email: Email | None = None
-    custodian_org_id: int | None = None
+    custodian_org_id: Id | None = None
 
 
 class OrganisationCreate(OrganisationFields):
@@ -25,14 +25,14 @@ class OrganisationCreate(OrganisationFields):
 
 
 class OrganisationUpdate(InputSchema):
-    name: str | None = Field(None, min_length=2, max_length=200)
+    name: CleanText | None = Field(None, min_length=2, max_length=200)
     county_code: RegionCode | None = None
     industry_code: IndustryCode | None = None
-    address: str | None = Field(None, max_length=300)
-    contact_name: str | None = Field(None, max_length=50)
+    address: CleanText | None = Field(None, max_length=300)
+    contact_name: CleanText | None = Field(None, max_length=50)
     contact_phone: Phone | None = None
     contact_email: Email | None = None
-    custodian_org_id: int | None = None
+    custodian_org_id: Id | None = None
 
 
 CONTACT_FIELDS = ("address", "contact_name", "contact_phone", "contact_email")

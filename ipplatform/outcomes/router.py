@@ -12,6 +12,7 @@ from ipplatform.organisations import service as org_service
 from ipplatform.outcomes import importer, service
 from ipplatform.outcomes.models import Deal
 from ipplatform.outcomes.schemas import ConversionCreate, ConversionRead, DealCreate, DealRead, DealRecord
+from ipplatform.common.validators import Id
 
 router = APIRouter(tags=["outcomes"])
 
@@ -35,14 +36,14 @@ def list_deals(user: CurrentUser, db: DbSession, limit: Annotated[int, Query(ge=
 
 
 @router.get("/deals/{deal_id}", response_model=DealRead)
-def read_deal(deal_id: int, user: CurrentUser, db: DbSession):
+def read_deal(deal_id: Id, user: CurrentUser, db: DbSession):
     deal = service.get(db, deal_id)
     policy.require(user, Action.DEAL_READ, *policy.deal_parties(deal))
     return deal
 
 
 @router.post("/deals/{deal_id}/record", response_model=DealRead)
-def record_deal(deal_id: int, data: DealRecord, user: CurrentUser, db: DbSession):
+def record_deal(deal_id: Id, data: DealRecord, user: CurrentUser, db: DbSession):
     """Conclude the deal (a transfer moves ownership): the holder's side confirms, or office staff."""
     deal = service.get(db, deal_id)
     policy.require(user, Action.DEAL_WRITE, deal.from_org)

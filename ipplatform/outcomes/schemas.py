@@ -7,16 +7,16 @@ from pydantic import Field, model_validator
 
 from ipplatform.common.listing_schemas import OrgBrief
 from ipplatform.common.schemas import AppSchema, InputSchema
-from ipplatform.common.validators import Amount, CleanText, PatentDate, cross_field_error
+from ipplatform.common.validators import Amount, CleanText, cross_field_error, Id, PatentDate
 from ipplatform.offers.schemas import PatentBrief
 from ipplatform.outcomes.enums import TRANSFER_OR_LICENCE, DealStatus, DealType
 
 
 class DealFields(InputSchema):
     type: DealType
-    patent_ids: list[int] = Field(min_length=1, max_length=500)
-    to_org_id: int | None = None
-    lender_org_id: int | None = None
+    patent_ids: list[Id] = Field(min_length=1, max_length=500)
+    to_org_id: Id | None = None
+    lender_org_id: Id | None = None
     amount: Amount | None = None
     loan_amount: Amount | None = None
     valuation: Amount | None = None
@@ -44,8 +44,8 @@ class DealFields(InputSchema):
 
 
 class DealCreate(DealFields):
-    from_org_id: int | None = Field(None, description="the rights holder; defaults to the caller's organisation")
-    match_id: int | None = None
+    from_org_id: Id | None = Field(None, description="the rights holder; defaults to the caller's organisation")
+    match_id: Id | None = None
 
 
 class DealRecord(InputSchema):
@@ -73,13 +73,13 @@ class DealRead(AppSchema):
 
 
 class ConversionCreate(InputSchema):
-    org_id: int | None = None
-    patent_ids: list[int] = Field(min_length=1, max_length=200)
-    product: str = Field(min_length=2, max_length=200)
-    production_line: str | None = Field(None, max_length=200)
+    org_id: Id | None = None
+    patent_ids: list[Id] = Field(min_length=1, max_length=200)
+    product: CleanText = Field(min_length=2, max_length=200)
+    production_line: CleanText | None = Field(None, max_length=200)
     start_date: PatentDate
     annual_revenue: Amount | None = None
-    deal_id: int | None = None
+    deal_id: Id | None = None
 
 
 class ConversionRead(AppSchema):

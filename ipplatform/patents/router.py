@@ -12,11 +12,12 @@ from ipplatform.organisations import service as org_service
 from ipplatform.patents import service
 from ipplatform.patents.models import Patent
 from ipplatform.patents.schemas import PatentCreate, PatentRead, PatentUpdate
+from ipplatform.common.validators import CleanText, Id
 
 router = APIRouter(prefix="/patents", tags=["patents"])
 
 
-def patent_or_404(patent_id: int, db: DbSession) -> Patent:
+def patent_or_404(patent_id: Id, db: DbSession) -> Patent:
     return service.get(db, patent_id)
 
 
@@ -28,8 +29,8 @@ def _forbid_unless_acts_for(user, org) -> None:
 
 
 @router.get("", response_model=Page[PatentRead])
-def list_patents(db: DbSession, page: Annotated[PageParams, Depends()], owner_org_id: int | None = None,
-                 q: Annotated[str | None, Query(max_length=100)] = None):
+def list_patents(db: DbSession, page: Annotated[PageParams, Depends()], owner_org_id: Id | None = None,
+                 q: Annotated[CleanText | None, Query(max_length=100)] = None):
     return Page.of(service.list_patents(db, page, owner_org_id, q), page)
 
 

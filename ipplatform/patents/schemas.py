@@ -5,7 +5,7 @@ from datetime import date
 from pydantic import Field, computed_field, model_validator
 
 from ipplatform.common.schemas import AppSchema, InputSchema
-from ipplatform.common.validators import ApplicationNumber, cross_field_error, IpcCode, PatentDate, PublicationNumber, application_type
+from ipplatform.common.validators import application_type, ApplicationNumber, CleanText, cross_field_error, Id, IpcCode, PatentDate, PublicationNumber
 from ipplatform.patents.enums import KIND_FAMILY, LegalStatus, PatentKind
 
 
@@ -13,13 +13,13 @@ class PatentFields(InputSchema):
     application_number: ApplicationNumber
     publication_number: PublicationNumber | None = None
     kind: PatentKind
-    title: str = Field(min_length=2, max_length=300)
-    abstract: str | None = Field(None, max_length=5000)
-    claims: str | None = Field(None, max_length=50000)
+    title: CleanText = Field(min_length=2, max_length=300)
+    abstract: CleanText | None = Field(None, max_length=5000)
+    claims: CleanText | None = Field(None, max_length=50000)
     ipc_main: IpcCode | None = None
     ipc_codes: list[IpcCode] = Field(default_factory=list, max_length=100)
-    applicants: list[str] = Field(default_factory=list, max_length=50)
-    inventors: list[str] = Field(default_factory=list, max_length=100)
+    applicants: list[CleanText] = Field(default_factory=list, max_length=50)
+    inventors: list[CleanText] = Field(default_factory=list, max_length=100)
     application_date: PatentDate | None = None
     publication_date: PatentDate | None = None
     grant_date: PatentDate | None = None
@@ -56,19 +56,19 @@ def check_patent_rules(app_no: str, kind: PatentKind, app_date: date | None, pub
 
 
 class PatentCreate(PatentFields):
-    owner_org_id: int | None = Field(None, description="defaults to the caller's organisation")
+    owner_org_id: Id | None = Field(None, description="defaults to the caller's organisation")
 
 
 class PatentUpdate(InputSchema):
     publication_number: PublicationNumber | None = None
     kind: PatentKind | None = None
-    title: str | None = Field(None, min_length=2, max_length=300)
-    abstract: str | None = Field(None, max_length=5000)
-    claims: str | None = Field(None, max_length=50000)
+    title: CleanText | None = Field(None, min_length=2, max_length=300)
+    abstract: CleanText | None = Field(None, max_length=5000)
+    claims: CleanText | None = Field(None, max_length=50000)
     ipc_main: IpcCode | None = None
     ipc_codes: list[IpcCode] | None = Field(None, max_length=100)
-    applicants: list[str] | None = None
-    inventors: list[str] | None = None
+    applicants: list[CleanText] | None = None
+    inventors: list[CleanText] | None = None
     application_date: PatentDate | None = None
     publication_date: PatentDate | None = None
     grant_date: PatentDate | None = None

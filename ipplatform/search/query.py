@@ -11,8 +11,8 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.schemas import InputSchema
-from ipplatform.common.validators import (Amount, IndustryCode, InvalidValue, RegionCode, cross_field_error,
-                                          normalize_ipc)
+from ipplatform.common.validators import (Amount, CleanText, Id, IndustryCode, InvalidValue, PageNumber, RegionCode,
+                                          cross_field_error, normalize_ipc)
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.patents.enums import LegalStatus, PatentKind
 
@@ -61,7 +61,7 @@ class SearchFilters(InputSchema):
     legal_status: list[LegalStatus] = Field(default_factory=list)
     mode: list[TransactionMode] = Field(default_factory=list)
     status: list[ListingStatus] = Field(default_factory=lambda: [ListingStatus.PUBLISHED])
-    org_id: list[int] = Field(default_factory=list, max_length=20)
+    org_id: list[Id] = Field(default_factory=list, max_length=20)
     price_min: Amount | None = None
     price_max: Amount | None = None
     published_from: date | None = None
@@ -99,11 +99,11 @@ class SearchFilters(InputSchema):
 
 
 class SearchRequest(InputSchema):
-    q: str = ""
+    q: CleanText = ""
     mode: SearchMode = SearchMode.HYBRID
     filters: SearchFilters = Field(default_factory=SearchFilters)
     sort: SortOrder = SortOrder.RELEVANCE
-    page: int = Field(1, ge=1)
+    page: PageNumber = 1
     page_size: int = Field(20, ge=1, le=50)
     cursor: str | None = Field(None, max_length=200, description="from next_cursor: deep paging of filter-only "
                                "queries, stable while documents change")

@@ -7,9 +7,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
+from pydantic import Field, model_validator
 
 from ipplatform.common.errors import FieldError
+from ipplatform.common.schemas import AppSchema
+from ipplatform.common.validators import IndustrySection, PageNumber, RegionCode, cross_field_error
 from ipplatform.dependencies import DbSession, StaffUser
+from ipplatform.organisations.enums import OrgKind
 from ipplatform.stats import indicators as ind
 from ipplatform.stats import report
 from ipplatform.stats.records import every_record, records
@@ -18,16 +22,39 @@ from ipplatform.stats.summary import label, summary
 router = APIRouter(prefix="/stats", tags=["statistics"])
 
 
-def filters(start: date | None = None, end: date | None = None,
-            county: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-            industry_section: Annotated[str | None, Query(pattern=r"^[A-T]$")] = None,
-            org_kind: str | None = None) -> ind.Filters:
-    if start and end and start > end:
-        raise FieldError("end is before start", "统计期间的结束日期早于开始日期", field="end")
-    return ind.Filters(start=start, end=end, county=county, industry_section=industry_section, org_kind=org_kind)
+class StatsQuery(AppSchema):
+    """The filters of every statistics answer: the API's query parameters and the dashboard's form."""
+
+    start: date | None = None
+    end: date | None = None
+    county: RegionCode | None = Field(None, description="a county's division code, or a city's/province's "
+                                      "standing for every county under it")
+    industry_section: IndustrySection | None = Field(None, description="GB/T 4754-2017 section letter A–T")
+    org_kind: OrgKind | None = None
+
+    @model_validator(mode="after")
+    def _period(self):
+        if self.start and self.end and self.start > self.end:
+            raise cross_field_error("end", "date_order", "end is before start", "统计期间的结束日期早于开始日期")
+        return self
+
+    def filters(self) -> ind.Filters:
+        return ind.Filters(start=self.start, end=self.end, county=self.county, industry_section=self.industry_section,
+                           org_kind=self.org_kind.value if self.org_kind else None)
+
+
+def filters(query: Annotated[StatsQuery, Query()]) -> ind.Filters:
+    return query.filters()
+
+
+def parse_filters(params: dict[str, str]) -> ind.Filters:
+    """The filters from a page's query string (pydantic's ValidationError for bad values)."""
+    return StatsQuery.model_validate({k: v for k, v in params.items() if k in StatsQuery.model_fields}).filters()
 
 
 StatsFilters = Annotated[ind.Filters, Depends(filters)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TOO = {200: {"description": "JSON, or CSV with `format=csv`", "content": {"text/csv": {"schema": {"type": "string"}}}}}
 
 
 @router.get("/indicators")
@@ -40,9 +67,10 @@ def get_summary(f: StatsFilters, _: StaffUser, db: DbSession):
     return summary(db, f)
 
 
-@router.get("/breakdown/{indicator_id}")
+@router.get("/breakdown/{indicator_id}", responses=CSV_TOO)
 def get_breakdown(indicator_id: str, f: StatsFilters, _: StaffUser, db: DbSession,
-                  by: Literal["county", "industry", "org_kind", "type", "month", "ipc_section"] = "county", format: str = "json"):
+                  by: Literal["county", "industry", "org_kind", "type", "month", "ipc_section"] = "county",
+                  format: Literal["json", "csv"] = "json"):
     if indicator_id not in ind.BY_ID:
         raise FieldError(f"unknown indicator {indicator_id}", f"未知指标 {indicator_id}", field="indicator_id")
     try:
@@ -67,9 +95,9 @@ def csv_response(header: list[str], rows, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get("/records/{indicator_id}")
+@router.get("/records/{indicator_id}", responses=CSV_TOO)
 def get_records(indicator_id: str, f: StatsFilters, _: StaffUser, db: DbSession,
-                page: Annotated[int, Query(ge=1)] = 1, size: Annotated[int, Query(ge=1, le=500)] = 50,
+                page: PageNumber = 1, size: Annotated[int, Query(ge=1, le=500)] = 50,
                 format: Literal["json", "csv"] = "json"):
     """The deals, offers, demands, matches or patents behind an indicator's number (CSV: all of them)."""
     if indicator_id not in ind.BY_ID:
@@ -82,8 +110,9 @@ def get_records(indicator_id: str, f: StatsFilters, _: StaffUser, db: DbSession,
             "columns": r.columns, "rows": r.rows}
 
 
-@router.get("/report.xlsx")
+@router.get("/report.xlsx", response_class=Response, responses={200: {
+    "description": "the Excel workbook", "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 def get_report(f: StatsFilters, _: StaffUser, db: DbSession):
     return Response(report.build(db, f),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    media_type=XLSX,
                     headers={"Content-Disposition": 'attachment; filename="ip-operations-report.xlsx"'})
