@@ -103,12 +103,23 @@ def test_recording_flags_and_staff_review(client, db, orgs):
 
 
 def test_flags_show_in_search_results(client, db, orgs, app):
-    a, b, _, _ = orgs
+    """Public hits carry the warning for confirmed findings only (the dishonest list, flags staff
+    confirmed); flags still under review are shown to office staff alone."""
+    a, b, c, d = orgs
     with db.begin():
-        offer = f.offer(db, a, title="储能电池热管理技术转让")
+        listed = f.offer(db, a, title="储能电池热管理技术转让")
         clean = f.offer(db, b, title="储能电池液冷技术许可")
+        under_review = f.offer(db, c, title="储能电池回收技术转让")
+        confirmed = f.offer(db, d, title="储能电池梯次利用技术")
         db.add(DishonestEntity(credit_code=a.credit_code, name=a.name, source="测试名单", listed_from=date(2020, 1, 1)))
+        buyer = f.org(db, OrgKind.ENTERPRISE)  # the other party of the flagged deals (flagged too, not listed)
+        for org, status in ((c, "open"), (d, "confirmed")):
+            deal = f.deal(db, org, buyer, [f.patent(db, org)], date(2025, 1, 10))
+            db.add(CreditFlag(deal_id=deal.id, rule="price_outlier", message_zh="测试", evidence={}, status=status))
+        staff = f.user(db, f.org(db, OrgKind.IP_OFFICE), Role.OFFICE_STAFF)
+    page = [(listed.id, 1.0), (clean.id, 0.5), (under_review.id, 0.4), (confirmed.id, 0.3)]
     # The hydration step every search result goes through (the search itself is covered elsewhere).
-    hits = app.state.search._hydrate(db, DocType.OFFER, [(offer.id, 1.0), (clean.id, 0.5)], ("储能",))
-    warn = {h.id: h.credit_warning for h in hits}
-    assert warn == {offer.id: True, clean.id: False}
+    public = {h.id: h.credit_warning for h in app.state.search._hydrate(db, DocType.OFFER, page, ("储能",), None)}
+    assert public == {listed.id: True, clean.id: False, under_review.id: False, confirmed.id: True}
+    for_staff = {h.id: h.credit_warning for h in app.state.search._hydrate(db, DocType.OFFER, page, ("储能",), staff)}
+    assert for_staff == {listed.id: True, clean.id: False, under_review.id: True, confirmed.id: True}
