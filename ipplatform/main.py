@@ -88,7 +88,7 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
             indexer_module.unregister(indexer)
 
     app = FastAPI(title="信阳知识产权运营平台 API", version="0.1.0", lifespan=lifespan,
-                  docs_url=None, redoc_url=None,  # served by web.security from local files
+                  docs_url=None, redoc_url=None,  # /docs is served by web.security from local files
                   description="Patent offers, technology demands, organisations and users; Chinese hybrid "
                   "search. Errors carry `message` (English) and `message_zh` (中文).")
     app.state.session_factory = factory
@@ -103,7 +103,7 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
         app.include_router(router, prefix="/api")
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    web_security.install(app)  # CSRF, security headers on every response, /docs and /redoc from local files
+    web_security.install(app)  # CSRF, security headers on every response, /docs from local files
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():

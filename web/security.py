@@ -1,7 +1,8 @@
 """HTTP security for every response: security headers (a strict Content-Security-Policy the pages satisfy:
 no inline script or style, nothing from other origins), CSRF protection (``ipplatform.common.csrf``), and
-the API docs served from local files (Swagger UI and ReDoc from the PyPI package ``fastapi-offline``, so
-/docs works without a CDN and within the policy).
+the API docs at /docs served from local files (Swagger UI from the PyPI package ``fastapi-offline``), so they
+work without a CDN and within the policy. There is no /redoc: ReDoc needs inline styles and loads its logo
+from its vendor's CDN.
 
 ``install(app)`` is called by ``create_app``.
 """
@@ -22,9 +23,6 @@ from ipplatform.dependencies import COOKIE_NAME
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-# ReDoc's styling is CSS-in-JS (inserted <style> elements) and its search runs in a blob: worker; only
-# /redoc gets these two relaxations.
-REDOC_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") + "; worker-src 'self' blob:"
 HEADERS = {
     "content-security-policy": CSP,
     "x-frame-options": "DENY",
@@ -37,8 +35,8 @@ _ENCODED = [(k.encode(), v.encode()) for k, v in HEADERS.items()]
 
 
 class SecurityHeadersMiddleware:
-    """Adds :data:`HEADERS` to every HTTP response that does not set them itself (the docs set their own
-    Content-Security-Policy). Installed outside Starlette's error middleware, so 500 pages get them too."""
+    """Adds :data:`HEADERS` to every HTTP response (a header a route sets itself is kept). Installed outside
+    Starlette's error middleware, so 500 pages get them too."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -96,19 +94,11 @@ def _docs_routes(app: FastAPI) -> None:
 <script src="{DOCS_ASSETS}/swagger-ui-bundle.js"></script><script src="/static/swagger-init.js"></script>
 </body></html>""")
 
-    @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        return HTMLResponse(f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{title} - ReDoc</title>
-<link rel="icon" href="{DOCS_ASSETS}/favicon.png"></head>
-<body><redoc spec-url="{escape(app.openapi_url)}"></redoc><script src="{DOCS_ASSETS}/redoc.standalone.js"></script>
-</body></html>""", headers={"content-security-policy": REDOC_CSP})
-
     app.mount(DOCS_ASSETS, StaticFiles(directory=_docs_assets_dir()), name="docs-assets")
 
 
 def install(app: FastAPI) -> None:
-    """CSRF middleware, local API docs (create the app with ``docs_url=None, redoc_url=None``), and the
+    """CSRF middleware, the local API docs (create the app with ``docs_url=None, redoc_url=None``), and the
     security headers as the outermost layer of the app."""
     app.add_middleware(csrf.CSRFMiddleware, session_cookie=COOKIE_NAME, refusal=csrf_refusal)
     _docs_routes(app)
