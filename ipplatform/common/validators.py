@@ -249,13 +249,12 @@ def check_no_control_chars(value: str) -> str:
 
 
 def _clean_text(value):
-    value = _strip_text(value)
-    if isinstance(value, str):
+    if isinstance(value, str):  # checked before stripping: a control character is refused, not trimmed away
         try:
             check_no_control_chars(value)
         except InvalidValue as exc:
             raise exc.as_pydantic() from None
-    return value
+    return _strip_text(value)
 
 
 # Database ids: PostgreSQL's INTEGER columns (SERIAL keys) hold 1 .. 2^31-1. A bigger number can name no
