@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -38,8 +40,12 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: str | None = None
     public_url: str = Field("http://127.0.0.1:8000", description="base URL used in e-mails")
-    secret_key: str = Field(default="dev-only-change-me", min_length=8)
-    token_ttl_hours: int = 12
+    env: Literal["production", "development", "test"] = Field(
+        "production", description="'development' and 'test' accept a weak IPP_SECRET_KEY; production refuses it")
+    secret_key: str | None = Field(
+        default=None, repr=False,
+        description="signs login tokens; unset: a random key generated once and kept in {data_dir}/secret_key")
+    token_ttl_hours: int = Field(12, ge=1)
     data_dir: Path = DATA_DIR
 
     @model_validator(mode="after")
@@ -47,6 +53,74 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'ipplatform.sqlite3'}"
         return self
+
+    @model_validator(mode="after")
+    def _resolve_secret_key(self):
+        if not self.secret_key:  # unset or empty
+            self.secret_key = installation_secret_key(self.data_dir)
+        elif self.env == "production":
+            check_secret_key(self.secret_key)
+        return self
+
+
+# ---- the signing key -----------------------------------------------------------------------------
+
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+# Values copied from examples, tutorials and this project's own former default: never a real secret.
+KNOWN_WEAK_KEYS = frozenset({
+    "dev-only-change-me", "changeme", "change-me", "change_me", "secret", "secret-key", "secret_key", "secretkey",
+    "test-secret-key", "password", "default", "development", "dev", "test", "insecure", "your-secret-key",
+    "your_secret_key", "supersecret", "super-secret", "please-change-me", "replace-me", "xxx",
+})
+
+
+class InsecureSecretKey(RuntimeError):
+    """IPP_SECRET_KEY is a known or short value: refuse to start (the app would accept forged logins)."""
+
+
+def check_secret_key(key: str) -> None:
+    if key.strip().lower() in KNOWN_WEAK_KEYS:
+        raise InsecureSecretKey(
+            "IPP_SECRET_KEY is a published example value: anyone could forge logins. Unset IPP_SECRET_KEY "
+            f"(a random key is then generated in {{data_dir}}/{SECRET_KEY_FILE}) or set a long random value, "
+            "e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))'. "
+            "IPP_ENV=development or test accepts it.")
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise InsecureSecretKey(
+            f"IPP_SECRET_KEY is {len(key)} characters long; at least {MIN_SECRET_KEY_LENGTH} are required. "
+            f"Unset it (a random key is then generated in {{data_dir}}/{SECRET_KEY_FILE}) or set a long random "
+            "value, e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))'. "
+            "IPP_ENV=development or test accepts it.")
+
+
+def installation_secret_key(data_dir: Path) -> str:
+    """The key of this installation: read from ``data_dir/secret_key``, or generated there on first start
+    (64 random bytes, urlsafe; mode 0600). The file appears atomically with its content, and when two
+    processes start at once both end up with the key of the one that linked it first."""
+    path = Path(data_dir) / SECRET_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(64) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp, path)  # unlike rename, never replaces a key another process just wrote
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links
+                os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    key = path.read_text().strip()
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise InsecureSecretKey(f"{path} holds no usable key (IPP_SECRET_KEY unset); delete the file to "
+                                "generate a new one (every login is then signed out)")
+    return key
 
 
 @lru_cache

@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from ipplatform.auth.models import User
+from ipplatform.auth import sessions
+from ipplatform.auth.models import AuthSession, User
 from ipplatform.auth.security import read_token
 from ipplatform.common.errors import Unauthenticated
 from ipplatform.common import csrf
@@ -34,10 +35,12 @@ def optional_user(request: Request, db: DbSession, token: Annotated[str | None, 
     token = token or request.cookies.get(COOKIE_NAME)
     if not token:
         return None
-    uid = read_token(token)
-    user = db.get(User, uid) if uid is not None else None
-    if user is None or not user.is_active:
+    claims = read_token(token)
+    session = sessions.active(db, claims) if claims is not None else None
+    if session is None:  # forged, expired, logged out, password changed, user deactivated
         return None
+    request.state.auth_session = session
+    user = session.user
     if from_cookie:  # the cookie alone does not authorise an unsafe request: it needs X-CSRF-Token too
         csrf.check_cookie_authenticated(request, token)
     db.info["actor_id"] = user.id
@@ -48,6 +51,11 @@ def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
     if user is None:
         raise Unauthenticated()
     return user
+
+
+def current_session(request: Request, _user: Annotated[User, Depends(current_user)]) -> AuthSession:
+    """The server-side session of the request's token (for logging out and changing the password)."""
+    return request.state.auth_session
 
 
 def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
@@ -67,5 +75,6 @@ def staff_user(user: Annotated[User, Depends(current_user)]) -> User:
 
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
+CurrentAuthSession = Annotated[AuthSession, Depends(current_session)]
 AdminUser = Annotated[User, Depends(admin_user)]
 StaffUser = Annotated[User, Depends(staff_user)]

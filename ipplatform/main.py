@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 import ipplatform.models  # noqa: F401  (all tables + audit hook)
 from ipplatform.audit.router import router as audit_router
+from ipplatform.auth import throttle as login_throttle
 from ipplatform.auth.router import router as auth_router
 from ipplatform.common import middleware as request_middleware
 from ipplatform.common import openapi as api_document
@@ -98,6 +99,7 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
     app.state.matcher = matcher
     install_handlers(app, error_page=error_page)  # JSON for /api, the Chinese error page for browsers
     api_document.install(app)  # the OpenAPI document names the real error bodies and statuses
+    login_throttle.install(app)  # fresh failed-login counters per app, and their 429 answer
     for router in (auth_router, organisations_router, patents_router, offers_router, demands_router, audit_router,
                    search_router, matching_router, outcomes_router, credit_router, stats_router):
         app.include_router(router, prefix="/api")

@@ -2,7 +2,7 @@
 
 from ipplatform.audit import listener as _audit_listener  # noqa: F401  (registers after_flush hook)
 from ipplatform.audit.models import AuditRecord
-from ipplatform.auth.models import User
+from ipplatform.auth.models import AuthSession, User
 from ipplatform.database import Base
 from ipplatform.credit.models import CreditFlag, DishonestEntity
 from ipplatform.demands.models import Demand
@@ -17,6 +17,6 @@ from ipplatform.search.outbox import OutboxEntry
 from ipplatform.stats import listener as _stats_listener  # noqa: F401  (registers the facts hook)
 from ipplatform.stats.models import ConvertedPatentFact, DealDay, DealFact, DealPatentFact, ListedPatentFact
 
-__all__ = ["AuditRecord", "Base", "Conversion", "ConvertedPatentFact", "DealDay", "DealFact", "DealPatentFact",
+__all__ = ["AuditRecord", "AuthSession", "Base", "Conversion", "ConvertedPatentFact", "DealDay", "DealFact", "DealPatentFact",
            "ListedPatentFact", "CreditFlag", "DishonestEntity", "Deal", "Demand", "EmbeddingCache", "Match", "MatchFeedback", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
            "offer_patent"]

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up and run the platform on the embedded default: SQLite under .data/, embedded search, demo data.
 # Open http://127.0.0.1:8000 (IPP_PORT to change). Demo logins are listed in README.md.
+# IPP_SECRET_KEY and IPP_ENV are left unset on purpose: the first start generates the signing key in
+# .data/secret_key (mode 0600) and every later start reuses it; a weak key set by hand is refused.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import secrets
 import shutil
 import socket
 import threading
@@ -19,7 +20,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ.setdefault("IPP_SECRET_KEY", "test-secret-key")
+# A long random key per run (a known or short key would be refused at startup: IPP_ENV stays production).
+os.environ.setdefault("IPP_SECRET_KEY", secrets.token_urlsafe(64))
 os.environ.setdefault("IPP_DATABASE_URL", "sqlite:///" + str(ROOT / ".data" / "test-default.sqlite3"))
 os.environ.setdefault("IPP_DATA_DIR", str(ROOT / ".data" / "test-data"))  # never the dev search index
 os.environ.setdefault("IPP_INDEXER_THREAD", "false")  # tests drain the outbox themselves

@@ -10,6 +10,7 @@ from stdnum.cn import uscc
 
 from ipplatform.auth.enums import Role
 from ipplatform.auth.models import User
+from ipplatform.auth import sessions
 from ipplatform.auth.security import issue_token
 from ipplatform.common.validators import application_check_digit
 from ipplatform.demands import service as demands_service
@@ -62,11 +63,27 @@ def user(db, organisation, role: Role, username: str | None = None) -> User:
              role=role, org_id=organisation.id)
     db.add(u)
     db.flush()
+    u._test_bind = db.get_bind()  # for auth() after the session is gone
     return u
 
 
 def auth(u: User) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(u.id)}"}
+    """A Bearer header for a new login session of ``u`` (sessions are rows, like a real login's).
+    Inside the caller's ``with db.begin():`` the session is committed with it; otherwise in its own
+    transaction (the user must be committed by then)."""
+    from sqlalchemy.orm import SessionTransactionOrigin, object_session
+    from sqlalchemy.orm import Session as OrmSession
+
+    owner = object_session(u)
+    tx = owner.get_transaction() if owner is not None else None
+    if tx is not None and tx.origin is SessionTransactionOrigin.BEGIN:
+        session = sessions.start(owner, u)
+    else:
+        bind = owner.get_bind() if owner is not None else getattr(u, "_test_bind", None)
+        assert bind is not None, "auth(): the user has no session or engine; create it with factories.user"
+        with OrmSession(bind=bind, expire_on_commit=False) as db, db.begin():
+            session = sessions.start(db, db.get(User, u.id))
+    return {"Authorization": f"Bearer {issue_token(u.id, session.id)}"}
 
 
 def patent(db, owner, kind: PatentKind = PatentKind.INVENTION_GRANTED, status: LegalStatus = LegalStatus.VALID,

@@ -70,6 +70,7 @@ class Case:
     page: bool = False  # a browser page: anonymous → redirect to /login; success of a POST → 303
     anon_ok: bool = False  # also anonymous succeeds (public reads)
     always_own: bool = False  # the record is always the caller's own (a page creating for its organisation)
+    own_session: bool = False  # the request ends its login session (logging out): a fresh one, not the shared token
 
 
 def _org_body():
@@ -119,6 +120,10 @@ API = [
          lambda db, w, t: Req("/api/auth/token", form={"username": w["login_name"], "password": f.PASSWORD}),
          by_owner=False, anon_ok=True),
     Case("auth-me", "GET", "/api/auth/me", "signed_in", 200, lambda db, w, t: Req("/api/auth/me"), by_owner=False),
+    Case("auth-logout", "POST", "/api/auth/logout", "signed_in", 204, lambda db, w, t: Req("/api/auth/logout"),
+         by_owner=False, own_session=True),
+    Case("auth-password", "POST", "/api/auth/password", "signed_in", 204, lambda db, w, t: Req(
+        "/api/auth/password", {"current_password": f.PASSWORD, "new_password": f.PASSWORD}), by_owner=False),
     Case("user-list", "GET", "/api/users", "admin", 200, lambda db, w, t: Req("/api/users"), by_owner=False),
     Case("user-create", "POST", "/api/users", "admin", 201, lambda db, w, t: Req("/api/users", {
         "username": f"new{f.credit_code()[-8:]}", "display_name": "新用户", "password": "long-enough-1", "role": "enterprise_member",
@@ -233,9 +238,14 @@ PAGES = [
     Case("page-home", "GET", "/", "public", 200, lambda db, w, t: Req("/"), by_owner=False, anon_ok=True),
     Case("page-login", "GET", "/login", "public", 200, lambda db, w, t: Req("/login"), by_owner=False, anon_ok=True),
     Case("page-login-post", "POST", "/login", "public", 303, lambda db, w, t: Req("/login", form={
-        "username": w["login_name"], "password": f.PASSWORD, "next": "/"}), by_owner=False, anon_ok=True),
+        "username": w["login_name"], "password": f.PASSWORD, "next": "/"}), by_owner=False, anon_ok=True,
+         own_session=True),  # signing in over a login ends that one
     Case("page-logout", "POST", "/logout", "public", 303, lambda db, w, t: Req("/logout", form={}), by_owner=False,
-         anon_ok=True),
+         anon_ok=True, own_session=True),
+    Case("page-account", "GET", "/account", "signed_in", 200, lambda db, w, t: Req("/account"), by_owner=False),
+    Case("page-account-password", "POST", "/account/password", "signed_in", 200, lambda db, w, t: Req(
+        "/account/password", form={"current_password": f.PASSWORD, "new_password": f.PASSWORD,
+                                   "new_password_confirm": f.PASSWORD}), by_owner=False),
     Case("page-offers", "GET", "/offers", "public", 200, lambda db, w, t: Req("/offers"), by_owner=False, anon_ok=True),
     Case("page-offer-new", "GET", "/offers/new", "signed_in", 200, lambda db, w, t: Req("/offers/new"), by_owner=False),
     Case("page-offer-create", "POST", "/offers/new", "member", 303, lambda db, w, t: Req("/offers/new", form={
@@ -387,7 +397,7 @@ def test_authorisation_matrix(client, db, world, case, role, own):
     with db.begin():
         req = case.prepare(db, world, target)
         audit_before = db.scalar(select(func.count()).select_from(AuditRecord))
-    headers = world["tokens"][role] if role else {}
+    headers = (f.auth(world["users"][role]) if case.own_session else world["tokens"][role]) if role else {}
     resp = _send(client, case, req, headers)
     want = expected(case, role, own)
     assert resp.status_code == want, resp.text[:500]

@@ -14,7 +14,11 @@ from pydantic import ValidationError
 from ipplatform import reference
 from ipplatform.auth import policy
 from ipplatform.auth import service as auth_service
-from ipplatform.auth.security import issue_token
+from ipplatform.auth import sessions as auth_sessions
+from ipplatform.auth.cookies import clear_login_cookie, set_login_cookie
+from ipplatform.auth.router import change_own_password
+from ipplatform.auth.schemas import PasswordChange
+from ipplatform.auth.throttle import LoginLocked, get_throttle
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
 from ipplatform.common import csrf
 from ipplatform.common.errors import AppError, NotFound
@@ -25,7 +29,7 @@ from ipplatform.common.validators import Id, PageNumber
 from ipplatform.demands import router as demands_api
 from ipplatform.demands import service as demands_service
 from ipplatform.demands.schemas import DemandCreate
-from ipplatform.dependencies import COOKIE_NAME, DbSession, OptionalUser
+from ipplatform.dependencies import DbSession, OptionalUser
 from ipplatform.matching import service as matching_service
 from ipplatform.offers import router as offers_api
 from ipplatform.offers import service as offers_service
@@ -84,22 +88,72 @@ def login_form(request: Request, user: OptionalUser, next: str = "/"):
 
 
 @router.post("/login")
-def login(request: Request, db: DbSession, username: Annotated[str, Form()], password: Annotated[str, Form()],
-          next: Annotated[str, Form()] = "/"):
-    found = auth_service.authenticate(db, username, password)
+def login(request: Request, db: DbSession, user: OptionalUser, username: Annotated[str, Form()],
+          password: Annotated[str, Form()], next: Annotated[str, Form()] = "/"):
+    try:  # the API's throttle: too many failures for the username or from the IP answer 429
+        found = get_throttle(request).authenticate(db, username, password, auth_sessions.client_ip(request))
+    except LoginLocked as exc:
+        return _locked(render(request, "login.html", None, exc.status_code, next=next, error=exc.message_zh), exc)
     if found is None:
         return render(request, "login.html", None, 401, next=next, error="用户名或密码错误")
+    if user is not None:  # signing in over another login: that one ends
+        auth_sessions.revoke(db, request.state.auth_session)
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE_NAME, issue_token(found.id), httponly=True, samesite="lax")
+    set_login_cookie(response, request, auth_sessions.login(db, found, request))
+    return response
+
+
+def _locked(response: HTMLResponse, exc: LoginLocked) -> HTMLResponse:
+    response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 
 @router.post("/logout")
-def logout():
+def logout(request: Request, db: DbSession, user: OptionalUser):
+    if user is not None:
+        auth_sessions.revoke(db, request.state.auth_session)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(COOKIE_NAME)
+    clear_login_cookie(response, request)
     return response
+
+
+# ---- account --------------------------------------------------------------------------------------
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, user: OptionalUser):
+    if user is None:
+        return login_redirect(request)
+    return render(request, "account.html", user, errors={}, message=None)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def account_password(request: Request, db: DbSession, user: OptionalUser,
+                     current_password: Annotated[str, Form()] = "", new_password: Annotated[str, Form()] = "",
+                     new_password_confirm: Annotated[str, Form()] = ""):
+    """修改密码: signs out the user's other sessions, this one stays signed in."""
+    if user is None:
+        return RedirectResponse("/login?next=/account", status_code=303)
+    errors = {}
+    if not current_password:
+        errors["current_password"] = "请输入当前密码"
+    if len(new_password) < 10:
+        errors["new_password"] = "新密码至少需要 10 个字符"
+    elif len(new_password) > 128:
+        errors["new_password"] = "新密码最多 128 个字符"
+    elif new_password != new_password_confirm:
+        errors["new_password_confirm"] = "两次输入的新密码不一致"
+    if errors:
+        return render(request, "account.html", user, 422, errors=errors, message=None)
+    data = PasswordChange(current_password=current_password, new_password=new_password)
+    try:
+        change_own_password(request, db, user, request.state.auth_session, data)
+    except LoginLocked as exc:
+        return _locked(render(request, "account.html", user, exc.status_code, errors={"_form": exc.message_zh},
+                              message=None), exc)
+    except auth_service.WrongPassword as exc:
+        return render(request, "account.html", user, 422, errors={"current_password": exc.message_zh}, message=None)
+    return render(request, "account.html", user, errors={}, message="密码已修改，其他设备上的登录已退出。")
 
 
 # ---- offers -------------------------------------------------------------------------------------

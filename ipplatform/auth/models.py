@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, String
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ipplatform.auth.enums import Role
-from ipplatform.database import Base, TimestampMixin, str_enum
+from ipplatform.database import Base, TimestampMixin, str_enum, utcnow
 from ipplatform.organisations.models import Organisation
 
 
@@ -24,3 +26,21 @@ class User(TimestampMixin, Base):
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class AuthSession(Base):
+    """One login (server side): the signed token names it, so logging out, changing the password or
+    deactivating the user revokes it. Not audited (it changes on every login and is no business record)."""
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # secrets.token_urlsafe(32)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+
+    user: Mapped[User] = relationship(lazy="joined")

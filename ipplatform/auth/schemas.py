@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ipplatform.auth.enums import Role
 from ipplatform.common.schemas import AppSchema, InputSchema
@@ -23,6 +23,13 @@ class UserUpdate(InputSchema):
     role: Role | None = None
     org_id: Id | None = None
     is_active: bool | None = None
+
+
+class PasswordChange(InputSchema):
+    model_config = ConfigDict(str_strip_whitespace=False)  # passwords as typed (merged with the parent config)
+
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=10, max_length=128)
 
 
 class UserRead(AppSchema):

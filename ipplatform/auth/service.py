@@ -3,9 +3,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ipplatform.auth import sessions
 from ipplatform.auth.models import User
 from ipplatform.auth.schemas import UserCreate, UserUpdate
-from ipplatform.auth.security import hash_password, verify_password
+from ipplatform.auth.security import dummy_hash, hash_password, verify_password
 from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.common.patch import assign
 from ipplatform.organisations.models import Organisation
@@ -16,10 +17,28 @@ def get(db: Session, user_id: int) -> User:
 
 
 def authenticate(db: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, else None. The password is verified (one
+    Argon2 run) in every case, against a dummy hash for unknown or inactive users, so the time taken
+    does not tell which usernames exist."""
     user = db.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_active or not verify_password(password, user.password_hash):
-        return None
-    return user
+    usable = user is not None and user.is_active
+    ok = verify_password(password, user.password_hash if usable else dummy_hash())
+    return user if usable and ok else None
+
+
+class WrongPassword(FieldError):
+    def __init__(self):
+        super().__init__("The current password is wrong", "当前密码不正确", field="current_password")
+
+
+def change_password(db: Session, user: User, current_password: str, new_password: str, *,
+                    keep_session_id: str | None) -> None:
+    """Self-service change: needs the current password; signs out every other session of the user."""
+    if not verify_password(current_password, user.password_hash):
+        raise WrongPassword()
+    user.password_hash = hash_password(new_password)
+    sessions.revoke_all(db, user.id, keep=keep_session_id)
+    db.flush()
 
 
 def _check_org(db: Session, org_id: int) -> None:
@@ -43,13 +62,18 @@ def list_users(db: Session) -> list[User]:
     return list(db.scalars(select(User).order_by(User.id)))
 
 
-def update(db: Session, user: User, data: UserUpdate) -> User:
+def update(db: Session, user: User, data: UserUpdate, *, keep_session_id: str | None = None) -> User:
+    """An administrator's change. A new password signs out the user's sessions (except
+    ``keep_session_id``, the admin's own when changing their own password); deactivating signs out all."""
     patch = data.model_dump(exclude_unset=True)
     if "org_id" in patch:
         _check_org(db, patch["org_id"])
     if patch.get("password") is not None:
         user.password_hash = hash_password(patch.pop("password"))
+        sessions.revoke_all(db, user.id, keep=keep_session_id)
     patch.pop("password", None)
     assign(user, patch)
+    if patch.get("is_active") is False:
+        sessions.revoke_all(db, user.id)
     db.flush()
     return user
