@@ -161,18 +161,31 @@ def test_multipart_form_post_is_checked_and_still_readable(client, seller):
     assert 'value="揉捻机技术许可"' in resp.text
 
 
+def test_oversized_form_is_refused_unread(client, seller, monkeypatch):
+    from ipplatform.common import csrf
+
+    offer_id, _ = seller
+    log_in(client)
+    token = f.csrf_token(client)
+    monkeypatch.setattr(csrf, "MAX_FORM_BYTES", 1000)
+    resp = client.post(f"/offers/{offer_id}/withdraw", data={"csrf_token": token, "pad": "x" * 2000},
+                       headers={"X-CSRF-Token": token})
+    assert resp.status_code == 413
+    assert offer_status(client, offer_id) == ListingStatus.PUBLISHED.value
+
+
 def test_login_needs_a_token(client, seller):
     """Login CSRF: a forged login form (the attacker's account) is refused before any session exists."""
     creds = {"username": "tto", "password": f.PASSWORD}
     no_token = client.post("/login", data=creds, follow_redirects=False)
     assert no_token.status_code == 403 and "页面已过期" in no_token.text
-    assert "ipp_session" not in no_token.headers.get("set-cookie", "")
+    cookie = no_token.headers["set-cookie"]  # the refusal page gives a new browser its CSRF cookie
+    assert "ipp_session" not in cookie
+    assert "ipp_csrf=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     foreign = client.post("/login", data={**creds, "csrf_token": _other_browser_token(client)},
                           follow_redirects=False)
-    assert foreign.status_code == 403
+    assert foreign.status_code == 403 and not client.cookies.get("ipp_session")
     page = client.get("/login")
-    cookie = page.headers["set-cookie"]
-    assert "ipp_csrf=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     assert client.post("/login", data={**creds, "csrf_token": token}, follow_redirects=False).status_code == 303
 

@@ -15,6 +15,7 @@ the whole check is these ~200 lines, with the form body left readable for the ro
   authenticated by the login cookie must carry ``X-CSRF-Token`` (checked in
   ``dependencies.optional_user`` through :func:`check_cookie_authenticated`), else a 403 JSON error with
   ``code: "csrf"``.
+* The origin check compares with the ``Host`` header: a reverse proxy must pass the original ``Host`` on.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from starlette.datastructures import Headers
 from starlette.requests import Request
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ipplatform.common.errors import Forbidden
@@ -39,11 +41,15 @@ FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-MAX_FORM_BYTES = 16 * 1024 * 1024  # page forms are a few KiB; a larger body is refused, not buffered
+MAX_FORM_BYTES = 16 * 1024 * 1024  # page forms are a few KiB; a larger form body is refused (413)
 MESSAGE = "The page has expired or the request did not come from this site; reload the page and try again"
 MESSAGE_ZH = "页面已过期或请求来源无效，请刷新页面后重试"
 _SEED = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 _STATE_SEED, _STATE_NEW, _STATE_OK = "csrf_seed", "csrf_new_seed", "csrf_verified"
+
+
+class _TooLarge(Exception):
+    pass
 
 
 class CsrfRefused(Forbidden):
@@ -169,18 +175,6 @@ class CSRFMiddleware:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
-        request = Request(scope)
-        path = scope["path"]
-        if scope["method"] in UNSAFE_METHODS and not (path == self.api_prefix or
-                                                       path.startswith(self.api_prefix + "/")):
-            body, receive = await self._body(request, receive)
-            token = request.headers.get(HEADER) or (await self._form_token(scope, body) if body else None)
-            seed = request.cookies.get(COOKIE)
-            if not same_origin(request.headers) or not valid(seed, request.cookies.get(self.session_cookie), token):
-                response = await self.refusal(request)
-                await response(scope, receive, send)
-                return
-            state[_STATE_OK] = True
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and state.get(_STATE_NEW):
@@ -188,6 +182,23 @@ class CSRFMiddleware:
                 cookie = f"{COOKIE}={state[_STATE_NEW]}; HttpOnly; Path=/; SameSite=Strict{secure}"
                 message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode("latin-1"))]
             await send(message)
+
+        request = Request(scope)
+        path = scope["path"]
+        if scope["method"] in UNSAFE_METHODS and not (path == self.api_prefix or
+                                                       path.startswith(self.api_prefix + "/")):
+            try:
+                body, receive = await self._body(request, receive)
+            except _TooLarge:
+                await PlainTextResponse("请求内容过大 (request body too large)", status_code=413)(scope, receive, send)
+                return
+            token = request.headers.get(HEADER) or (await self._form_token(scope, body) if body else None)
+            seed = request.cookies.get(COOKIE)
+            if not same_origin(request.headers) or not valid(seed, request.cookies.get(self.session_cookie), token):
+                response = await self.refusal(request)  # its page may issue a seed: sent as a cookie too
+                await response(scope, receive, send_with_cookie)
+                return
+            state[_STATE_OK] = True
 
         await self.app(scope, receive, send_with_cookie)
 
@@ -205,7 +216,7 @@ class CSRFMiddleware:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > MAX_FORM_BYTES:
-                return None, receive  # refused below: no token read
+                raise _TooLarge()
             if not message.get("more_body", False):
                 break
         body, replayed = b"".join(chunks), False
