@@ -62,10 +62,9 @@ async def csrf_refusal(request: Request):
     accept = request.headers.get("accept", "")
     if "application/json" in accept and "text/html" not in accept:
         return JSONResponse(csrf.CsrfRefused().body(), status_code=403)
-    from web.pages import templates
+    from web.errors import error_page
 
-    return templates.TemplateResponse(request, "not_found.html", {"user": None, "message": csrf.MESSAGE_ZH},
-                                      status_code=403)
+    return error_page(request, 403, csrf.CsrfRefused().body(), {})
 
 
 # ---- API docs from local files ------------------------------------------------------------------------
