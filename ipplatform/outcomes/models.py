@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, Numeric, String, Table
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, Numeric, String, Table, case
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ipplatform.database import Base, TimestampMixin, str_enum
@@ -52,6 +53,23 @@ class Deal(TimestampMixin, Base):
     to_org: Mapped[Organisation | None] = relationship(foreign_keys=[to_org_id], lazy="joined")
     lender: Mapped[Organisation | None] = relationship(foreign_keys=[lender_org_id], lazy="joined")
     patents: Mapped[list[Patent]] = relationship(secondary=deal_patent, lazy="selectin", order_by=Patent.id)
+
+    @hybrid_property
+    def counted_amount(self) -> Decimal | None:
+        """The amount the statistics count for this deal (indicator deals_amount): a pledge its loan, an
+        equity contribution its valuation, any other deal its contract amount, whatever else is filled in.
+        The same rule as a SQL expression on ``Deal`` (the statistics facts store it)."""
+        if self.type == DealType.PLEDGE:
+            return self.loan_amount
+        if self.type == DealType.EQUITY:
+            return self.valuation
+        return self.amount
+
+    @counted_amount.inplace.expression
+    @classmethod
+    def _counted_amount_sql(cls):
+        return case((cls.type == DealType.PLEDGE, cls.loan_amount), (cls.type == DealType.EQUITY, cls.valuation),
+                    else_=cls.amount)
 
 
 class Conversion(TimestampMixin, Base):

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +49,49 @@ def regions() -> dict[str, Region]:
         prefix = provinces.get(r["provinceCode"], "") + ("" if city_name in ("市辖区", "") else city_name)
         out[r["code"]] = Region(r["code"], r["name"], prefix + r["name"], "county")
     return out
+
+
+@dataclass(frozen=True)
+class DivisionRange:
+    """The division codes inside a province, city or county: those starting with ``prefix``, which (all codes
+    being six digits) are exactly ``lo <= code < hi``, with no upper bound when ``hi`` is None."""
+
+    prefix: str
+
+    @property
+    def lo(self) -> str:
+        return self.prefix
+
+    @property
+    def hi(self) -> str | None:  # the next prefix, counted as a number so it stays all digits
+        if set(self.prefix) == {"9"}:
+            return None
+        return str(int(self.prefix) + 1).zfill(len(self.prefix))
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and len(code) == 6 and code.startswith(self.prefix)
+
+
+def division_range(code: str) -> DivisionRange:
+    """What a division code stands for as a filter (NBS 2023 statistical division codes: two digits of
+    province, two of city, two of county). A province ``XX0000`` stands for ``XXnnnn``, a city ``XXXX00``
+    for ``XXXXnn``, a county for itself: 410000 → 41…, 411000 (许昌市) → 4110…, 411500 → 4115…,
+    411524 → 411524. The one place that decides region membership: statistics filters, search documents."""
+    code = code.strip()
+    if not re.fullmatch(r"\d{6}", code):
+        raise ValueError(f"not a six-digit division code: {code!r}")
+    if code[2:] == "0000":
+        return DivisionRange(code[:2])
+    if code[4:] == "00":
+        return DivisionRange(code[:4])
+    return DivisionRange(code)
+
+
+def enclosing_divisions(code: str) -> list[str]:
+    """The province, the city and the code itself: every division whose filter selects ``code``
+    (411524 → 410000, 411500, 411524; a province's code → itself alone)."""
+    candidates = dict.fromkeys([code[:2] + "0000", code[:4] + "00", code])
+    return [c for c in candidates if code in division_range(c)]
 
 
 @lru_cache

@@ -49,14 +49,13 @@ def industry_prefixes(code: str | None) -> list[str]:
 
 
 def region_prefixes(code: str | None) -> list[str]:
-    if not code:
-        return []
-    out = [code[:2] + "0000", code[:4] + "00", code]
-    return list(dict.fromkeys(out))
+    """Every division whose region filter selects ``code`` (reference.division_range decides)."""
+    return reference.enclosing_divisions(code) if code else []
 
 
 def _county(code: str | None) -> list[str]:
-    return [code] if code and not code.endswith("00") else []
+    found = reference.regions().get(code or "")
+    return [code] if found and found.level == "county" else []
 
 
 def _ts(value: datetime | None) -> float | None:

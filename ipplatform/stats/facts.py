@@ -46,7 +46,7 @@ def _deal_rows(deal_ids: list[int] | None):
              .order_by(deal_patent.c.patent_id).limit(1).scalar_subquery())
     flagged = exists().where(CreditFlag.deal_id == Deal.id, CreditFlag.status == "open")
     stmt = (select(Deal.id, Deal.contract_date, Deal.type, Deal.from_org_id, *_org_dims(), first,
-                   func.coalesce(Deal.amount, Deal.loan_amount, Deal.valuation), Deal.loan_amount,
+                   Deal.counted_amount, Deal.loan_amount,
                    case((flagged, True), else_=False))
             .join(Organisation, Organisation.id == Deal.from_org_id).where(Deal.status == DealStatus.RECORDED))
     if deal_ids is not None:

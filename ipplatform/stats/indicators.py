@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy import Select, String, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
+from ipplatform import reference
 from ipplatform.demands.models import Demand
 from ipplatform.matching.models import Match
 from ipplatform.offers.models import Offer
@@ -31,7 +32,7 @@ from ipplatform.stats.models import ConvertedPatentFact, DealDay, DealFact, Deal
 class Filters:
     start: date | None = None
     end: date | None = None
-    county: str | None = None  # a county code, or a city/province code (prefix match)
+    county: str | None = None  # a county code, or a city/province code (see reference.division_range)
     industry_section: str | None = None  # GB/T 4754 section letter of the subject organisation
     org_kind: str | None = None
 
@@ -59,8 +60,10 @@ CATALOGUE = [
               "count(deal where status = recorded and contract_date in period)"),
     Indicator("deals_patents", "交易涉及专利数", "件", "期间内已登记交易涉及的专利件数（去重）。",
               "count(distinct patent in recorded deals in period)"),
-    Indicator("deals_amount", "交易金额", "万元", "期间内已登记交易的合同金额合计（质押以贷款金额、作价入股以作价金额计）。",
-              "sum(coalesce(amount, loan_amount, valuation)) / 10000"),
+    Indicator("deals_amount", "交易金额", "万元",
+              "期间内已登记交易的金额合计：质押融资一律以贷款金额计、作价入股一律以作价金额计（即使另填了合同金额），"
+              "其他交易以合同金额计；未填相应金额的交易计 0。",
+              "sum(case type when pledge then loan_amount when equity then valuation else amount end) / 10000"),
     Indicator("pledge_amount", "质押融资金额", "万元", "期间内已登记的专利质押融资贷款金额合计。",
               "sum(loan_amount where type = pledge) / 10000"),
     Indicator("pledge_enterprises", "获得质押融资企业数", "家", "期间内以专利质押获得贷款的企业数（去重）。",
@@ -93,19 +96,17 @@ def _has_dims(f: Filters) -> bool:
 
 
 def _divisions(section: str) -> list[str]:
-    from ipplatform import reference
-
     return [c for c, i in reference.industries().items() if i.section == section and len(c) == 2]
 
 
 def dims(stmt: Select, f: Filters, county, division, kind) -> Select:
     """The subject-organisation filters, on whichever table carries the three columns."""
     if f.county:  # a county code, or a city/province code standing for every county under it
-        code = f.county.rstrip("0") if f.county.endswith("00") else f.county
-        if code == f.county:
-            stmt = stmt.where(county == code)
+        area = reference.division_range(f.county)
+        if area.prefix == f.county:
+            stmt = stmt.where(county == f.county)
         else:  # a range rather than LIKE 'code%', so a btree index serves it under any collation
-            stmt = stmt.where(county >= code, county < code[:-1] + chr(ord(code[-1]) + 1))
+            stmt = stmt.where(county >= area.lo, *([county < area.hi] if area.hi else []))
     if f.industry_section:
         stmt = stmt.where(division.in_(_divisions(f.industry_section)))
     if f.org_kind:

@@ -37,7 +37,7 @@ class DealFact(_SubjectOrg, Base):
     type: Mapped[str] = mapped_column(String(30))
     from_org_id: Mapped[int] = mapped_column(Integer)
     ipc_section: Mapped[str | None] = mapped_column(String(1))  # of the deal's first patent's main IPC
-    value: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))  # amount, else loan, else valuation
+    value: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))  # Deal.counted_amount
     loan: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
     flagged: Mapped[bool] = mapped_column(Boolean)  # has an open credit flag
 

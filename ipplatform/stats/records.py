@@ -76,7 +76,7 @@ def _rows(db: Session, kind: str, ids: list[int], f: ind.Filters) -> list[list]:
     if kind == "deal":
         deals = db.scalars(select(Deal).where(Deal.id.in_(ids)).order_by(Deal.id.desc())).unique()
         return [[d.id, d.type.zh, d.from_org.name, d.to_org.name if d.to_org else "", _text(
-            d.amount or d.loan_amount or d.valuation), _text(d.contract_date),
+            d.counted_amount), _text(d.contract_date),
             "、".join(p.application_number for p in d.patents)] for d in deals]
     if kind in ("offer", "demand"):
         model = Offer if kind == "offer" else Demand
