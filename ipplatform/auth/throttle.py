@@ -7,6 +7,9 @@
 - A successful login resets nothing: otherwise an attacker who knows one account's password could
   clear an IP's count between guesses at other accounts. A locked-out user waits (at most 15 minutes).
 - Refused (429) attempts are not counted again, so the lock ends 15 minutes after the failures.
+- The count is checked before and incremented after the password check (which takes ~0.1 s), so
+  attempts sent at the same moment can each pass the check: a burst gets at most as many extra
+  guesses as it has requests in flight (the worker threads), once per window.
 - Unknown usernames count like known ones (the answer must not tell them apart); the key is the
   username case-folded and cut to 128 characters.
 - The API (``POST /api/auth/token``), the login page (``POST /login``) and the password change
