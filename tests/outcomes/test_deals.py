@@ -16,6 +16,15 @@ from ipplatform.organisations.enums import OrgKind
 from ipplatform.outcomes.models import Deal
 from ipplatform.stats import indicators as ind
 from tests import factories as f
+from tests.outcomes.indicator_oracle import expected, source_rows
+
+FUNNEL = {"发布供给": "offers_published", "生成匹配": "matches_generated", "已对接": "matches_contacted",
+          "达成意向": "matches_agreed", "登记交易": "deals_count"}  # the dashboard's stages, as documented
+
+
+def funnel_by_definition(db) -> dict[str, float]:
+    rows = source_rows(db)
+    return {stage: expected(rows, indicator, ind.Filters()) for stage, indicator in FUNNEL.items()}
 
 
 @pytest.fixture
@@ -60,7 +69,8 @@ def test_agreed_match_creates_deal_and_recording_closes_the_loop(client, db, par
         demand = f.demand(db, parties["ent"], modes=["transfer"])
         match = Match(demand_id=demand.id, offer_id=offer.id, score=1.2, rank=1)
         db.add(match)
-    before = ind.funnel(db)
+    before = funnel_by_definition(db)
+    assert dict(ind.funnel(db)) == before
     resp = client.post(f"/api/matches/{match.id}/status", headers=parties["buyer"], json={"status": "agreed"})
     assert resp.status_code == 200
     deal = db.scalar(select(Deal).where(Deal.match_id == match.id))
@@ -78,7 +88,8 @@ def test_agreed_match_creates_deal_and_recording_closes_the_loop(client, db, par
     assert db.get(Patent, parties["patents"][0].id).owner_org_id == parties["ent"].id  # ownership moved
     assert db.get(Offer, offer.id).status == ListingStatus.CLOSED
     after = dict(ind.funnel(db))
-    assert after["登记交易"] == dict(before)["登记交易"] + 1 and after["达成意向"] == dict(before)["达成意向"] + 1
+    assert after == funnel_by_definition(db)
+    assert after["登记交易"] == before["登记交易"] + 1 == 1 and after["达成意向"] == before["达成意向"] + 1 == 1
     again = client.post(f"/api/deals/{deal.id}/record", headers=parties["seller"], json={})
     assert again.status_code == 409
 

@@ -38,6 +38,13 @@ def assert_equal_to_rebuild(db) -> dict[str, list[tuple]]:
     return live
 
 
+def stored_value(live: dict[str, list[tuple]], deal: Deal) -> Decimal:
+    """The amount the per-deal fact row stores for ``deal`` (the column ``value``)."""
+    names = [c.name for c in DealFact.__table__.columns if c.name != "id"]  # as snapshot() reads them
+    key, value = names.index("deal_id"), names.index("value")
+    return next(Decimal(row[value]) for row in live["stat_deal"] if row[key] == deal.id)
+
+
 @pytest.fixture
 def world(db):
     with db.begin():
@@ -59,13 +66,20 @@ def test_every_change_keeps_facts_equal_to_a_rebuild(db, world):
         d2 = Deal(type=DealType.EXCLUSIVE_LICENCE, status=DealStatus.RECORDED, from_org_id=univ.id, to_org_id=ent.id,
                   amount=Decimal("80000"), contract_date=date(2025, 3, 1), patents=[patents[1]])  # same day, same patent
         d3 = Deal(type=DealType.PLEDGE, status=DealStatus.DRAFT, from_org_id=univ.id, lender_org_id=bank.id,
-                  loan_amount=Decimal("1000000"), contract_date=None, patents=[patents[2]])
+                  loan_amount=Decimal("1000000"), amount=Decimal("1500000"), valuation=Decimal("1200000"),
+                  contract_date=None, patents=[patents[2]])  # every amount field filled
         db.add_all([d1, d2, d3])
         live = assert_equal_to_rebuild(db)
         assert len(live["stat_deal"]) == 2 and len(live["stat_deal_patent"]) == 3
 
         d3.status = DealStatus.RECORDED  # recording an undated draft
-        assert_equal_to_rebuild(db)
+        assert stored_value(assert_equal_to_rebuild(db), d3) == Decimal("1000000")  # a pledge counts its loan
+        d3.loan_amount = Decimal("900000")  # the counted amount changes
+        assert stored_value(assert_equal_to_rebuild(db), d3) == Decimal("900000")
+        d3.type = DealType.EQUITY  # the type decides which field counts
+        assert stored_value(assert_equal_to_rebuild(db), d3) == Decimal("1200000")
+        d3.type = DealType.PLEDGE
+        assert stored_value(assert_equal_to_rebuild(db), d3) == Decimal("900000")
         d1.contract_date = date(2024, 12, 31)  # a date moves between days (and reorders patent 2's deals)
         assert_equal_to_rebuild(db)
         d1.patents.remove(patents[0])  # a patent leaves a deal
