@@ -136,3 +136,43 @@ def test_distinct_patent_count_uses_first_rows_correctly(db, world):
         # the same numbers through the organisation-filtered path (GROUP BY), which does not use first rows
         assert ind.compute(db, "deals_patents", ind.Filters(start=start, end=end, org_kind="university")) == patents_dealt
         assert ind.compute(db, "conversion_rate_university", ind.Filters(start=start, end=end, org_kind="university")) == rate
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'recount.sqlite3'}"
+        return
+    from tests.conftest import throwaway_database
+
+    with throwaway_database(request.getfixturevalue("pg_server"), "ipp_recount") as url:
+        yield url
+
+
+def test_migration_recounts_stored_amounts(empty_url):
+    """Facts written under the old rule (a pledge's contract amount) are recounted by migration 0009."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from ipplatform import migrate
+    from ipplatform.database import make_engine
+
+    migrate.upgrade(empty_url, "0008")
+    engine = make_engine(empty_url)
+    try:
+        with Session(engine) as db, db.begin():
+            univ, bank = f.org(db, OrgKind.UNIVERSITY), f.org(db, OrgKind.FINANCIAL)
+            pledge = Deal(type=DealType.PLEDGE, status=DealStatus.RECORDED, from_org_id=univ.id, lender_org_id=bank.id,
+                          loan_amount=Decimal("600000"), amount=Decimal("1000000"), contract_date=date(2025, 2, 10),
+                          patents=[f.patent(db, univ)])
+            db.add(pledge)
+            db.flush()
+            db.execute(update(DealFact).values(value=Decimal("1000000")))  # as the old rule stored it
+            db.execute(update(DealDay).values(value=Decimal("1000000")))
+            pledge_id = pledge.id
+        migrate.upgrade(empty_url)
+        with Session(engine) as db:
+            assert db.scalar(select(DealFact.value).where(DealFact.deal_id == pledge_id)) == Decimal("600000")
+            assert db.scalar(select(DealDay.value)) == Decimal("600000")
+    finally:
+        engine.dispose()
