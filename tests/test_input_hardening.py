@@ -103,7 +103,8 @@ STATS = ["/api/stats/summary", "/api/stats/breakdown/deals_count", "/api/stats/r
          "/api/stats/report.xlsx"]
 BAD_FILTERS = [({"county": "000000"}, "county", "行政区划代码"), ({"county": "999999"}, "county", "行政区划代码"),
                ({"org_kind": "foo"}, "org_kind", "取值无效"), ({"industry_section": "Z"}, "industry_section", "门类"),
-               ({"industry_section": "1"}, "industry_section", "门类"), ({"start": "2025-13-01"}, "start", "日期")]
+               ({"industry_section": "1"}, "industry_section", "门类"), ({"start": "2025-13-01"}, "start", "日期"),
+               ({"start": "0001-01-01", "end": "9999-12-31"}, "start", "大于或等于 1980-01-01")]
 
 
 def test_stats_api_rejects_unknown_filters(client, world):

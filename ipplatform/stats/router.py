@@ -5,6 +5,7 @@ import io
 from datetime import date
 from typing import Annotated, Literal
 
+from annotated_types import Ge, Le
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import Field, model_validator
@@ -22,11 +23,16 @@ from ipplatform.stats.summary import label, summary
 router = APIRouter(prefix="/stats", tags=["statistics"])
 
 
+# The period's ends: no platform record is older than the patent law (1985) and reports look ahead at most
+# to 2100; the dashboard also compares with the period before, which must stay a real date.
+PeriodDate = Annotated[date, Ge(date(1980, 1, 1)), Le(date(2100, 12, 31))]
+
+
 class StatsQuery(AppSchema):
     """The filters of every statistics answer: the API's query parameters and the dashboard's form."""
 
-    start: date | None = None
-    end: date | None = None
+    start: PeriodDate | None = None
+    end: PeriodDate | None = None
     county: RegionCode | None = Field(None, description="a county's division code, or a city's/province's "
                                       "standing for every county under it")
     industry_section: IndustrySection | None = Field(None, description="GB/T 4754-2017 section letter A–T")
