@@ -199,6 +199,8 @@ def test_control_characters_are_refused_in_text(client, world, char):
     for path in ("/api/offers", "/api/patents", "/api/organisations"):
         assert "q" in fields(client.get(path, params={"q": f"茶{char}"}))
     assert "prefix" in fields(client.get("/api/search/suggest", params={"prefix": f"茶{char}"}))
+    for page in ("/offers", "/demands"):  # the pages' keyword box: the Chinese page (PostgreSQL refuses U+0000)
+        assert "控制字符" in chinese_page(client.get(page, params={"q": f"茶{char}"}, headers=HTML), 422)
     assert "q" in fields(client.post("/api/search/offers", json={"q": f"茶{char}"}))
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal, get_args
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -25,7 +25,7 @@ from ipplatform.common.errors import AppError, NotFound
 from ipplatform.common.listing_router import ACTIONS as LISTING_ACTIONS
 from ipplatform.common.listing_router import change_status as change_listing_status
 from ipplatform.common.schemas import PageParams
-from ipplatform.common.validators import Id, PageNumber
+from ipplatform.common.validators import CleanText, Id, PageNumber
 from ipplatform.demands import router as demands_api
 from ipplatform.demands import service as demands_service
 from ipplatform.demands.schemas import DemandCreate
@@ -160,7 +160,8 @@ def account_password(request: Request, db: DbSession, user: OptionalUser,
 
 @router.get("/offers", response_class=HTMLResponse)
 def offer_list(request: Request, db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
-               q: str | None = None, mode: TransactionMode | None = None, mine: bool = False):
+               q: Annotated[CleanText | None, Query(max_length=100)] = None, mode: TransactionMode | None = None,
+               mine: bool = False):
     return _listing_page(request, db, user, page, q, mode, mine, offers_service.list_offers, "offers.html")
 
 
@@ -253,7 +254,8 @@ def match_inbox(request: Request, db: DbSession, user: OptionalUser):
 
 @router.get("/demands", response_class=HTMLResponse)
 def demand_list(request: Request, db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
-                q: str | None = None, mode: TransactionMode | None = None, mine: bool = False):
+                q: Annotated[CleanText | None, Query(max_length=100)] = None, mode: TransactionMode | None = None,
+                mine: bool = False):
     return _listing_page(request, db, user, page, q, mode, mine, demands_service.list_demands, "demands.html")
 
 
