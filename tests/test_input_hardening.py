@@ -204,6 +204,14 @@ def test_control_characters_are_refused_in_text(client, world, char):
     assert "q" in fields(client.post("/api/search/offers", json={"q": f"茶{char}"}))
 
 
+def test_control_characters_in_a_login_are_wrong_credentials(client):
+    for username in ("ad\x00min", "office\x1b"):
+        resp = client.post("/api/auth/token", data={"username": username, "password": "x\x00y-password"})
+        assert bilingual(resp, 401)["code"] == "unauthenticated"
+        resp = f.form_post(client, "/login", data={"username": username, "password": "x\x00y-password"})
+        assert resp.status_code == 401 and "用户名或密码错误" in resp.text
+
+
 def test_tabs_and_newlines_stay_allowed(client, world):
     resp = client.post("/api/offers", headers=world["member"], json={
         "title": "茶叶专利\t转让", "patent_ids": [world["patent"]], "modes": ["transfer"],

@@ -9,6 +9,7 @@ from ipplatform.auth.schemas import UserCreate, UserUpdate
 from ipplatform.auth.security import dummy_hash, hash_password, verify_password
 from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.common.patch import assign
+from ipplatform.common.validators import has_control_chars
 from ipplatform.organisations.models import Organisation
 
 
@@ -20,7 +21,8 @@ def authenticate(db: Session, username: str, password: str) -> User | None:
     """The active user with this username and password, else None. The password is verified (one
     Argon2 run) in every case, against a dummy hash for unknown or inactive users, so the time taken
     does not tell which usernames exist."""
-    user = db.scalar(select(User).where(User.username == username))
+    # No username holds a control character (UserCreate's pattern), and PostgreSQL refuses U+0000 in a query.
+    user = None if has_control_chars(username) else db.scalar(select(User).where(User.username == username))
     usable = user is not None and user.is_active
     ok = verify_password(password, user.password_hash if usable else dummy_hash())
     return user if usable and ok else None

@@ -239,6 +239,10 @@ def _strip_text(value):
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def has_control_chars(value: str) -> bool:
+    return _CONTROL.search(value) is not None
+
+
 def check_no_control_chars(value: str) -> str:
     found = _CONTROL.search(value)
     if found:
