@@ -24,7 +24,7 @@ from ipplatform.matching.ranker import Ranker
 from ipplatform.offers.models import Offer
 from ipplatform.search import fusion
 from ipplatform.search import text as textmod
-from ipplatform.search.backends.base import SearchBackend
+from ipplatform.search.backends.protocol import SearchBackend
 from ipplatform.search.documents import EMBED_CHARS, DocType, body_text, embed_text, offer_body
 from ipplatform.search.query import SearchFilters
 

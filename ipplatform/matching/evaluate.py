@@ -33,7 +33,7 @@ from ipplatform.config import get_settings
 if TYPE_CHECKING:
     from sqlalchemy.orm import sessionmaker
 
-    from ipplatform.search.backends.base import SearchBackend
+    from ipplatform.search.backends.protocol import SearchBackend
     from ipplatform.search.embeddings import Embedder
 
 
