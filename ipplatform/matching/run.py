@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--offer", type=int)
     args = parser.parse_args(argv)
     import ipplatform.models  # noqa: F401
-    from ipplatform.database import default_engine, session_factory
+    from ipplatform.database import default_engine
+    from ipplatform.hooks import hooked_session_factory
     from ipplatform.demands.models import Demand
     from ipplatform.matching import service
     from ipplatform.matching.engine import Matcher
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     from ipplatform.search.backends import make_backend
     from ipplatform.search.embeddings import get_embedder
 
-    factory = session_factory(default_engine())
+    factory = hooked_session_factory(default_engine())
     matcher = Matcher(make_backend(), get_embedder)
     if args.all:
         print(f"match: {run_all(factory, matcher)}")
