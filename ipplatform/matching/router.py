@@ -6,7 +6,7 @@ from ipplatform.auth import policy
 from ipplatform.auth.policy import Action
 from ipplatform.demands import service as demands_service
 from ipplatform.dependencies import CurrentUser, DbSession
-from ipplatform.matching import service
+from ipplatform.matching import flows, service
 from ipplatform.matching.models import Match
 from ipplatform.matching.schemas import FeedbackCreate, FeedbackRead, MatchList, MatchRead, StatusChange
 from ipplatform.offers import service as offers_service
@@ -54,7 +54,7 @@ def inbox(user: CurrentUser, db: DbSession, only_new: bool = True):
 def change_status(match_id: Id, body: StatusChange, user: CurrentUser, db: DbSession):
     match = service.get(db, match_id)
     policy.require(user, Action.MATCH_STATUS, *policy.match_orgs(match))
-    return service.read_model(service.change_status(db, match, body.status, user.id))
+    return service.read_model(flows.change_match_status(db, match, body.status, user.id))
 
 
 @router.post("/matches/{match_id}/feedback", response_model=FeedbackRead, status_code=201)

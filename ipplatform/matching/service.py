@@ -140,8 +140,9 @@ def get(db: Session, match_id: int) -> Match:
     return get_or_404(db, Match, match_id, "match", "匹配记录")
 
 
-def change_status(db: Session, match: Match, target: MatchStatus, user_id: int | None, *,
-                  create_deal: bool = True) -> Match:
+def change_status(db: Session, match: Match, target: MatchStatus, user_id: int | None) -> Match:
+    """Move a match along its lifecycle (agreeing one also opens its draft deal: use
+    ``matching.flows.change_match_status`` for that)."""
     current = MatchStatus(match.status)
     if current in (MatchStatus.AGREED, MatchStatus.DECLINED) or (
             target != MatchStatus.DECLINED and STATUS_ORDER.index(target) <= STATUS_ORDER.index(current)):
@@ -157,10 +158,6 @@ def change_status(db: Session, match: Match, target: MatchStatus, user_id: int |
     match.status = target
     match.status_by_user_id = user_id
     db.flush()
-    if target == MatchStatus.AGREED and create_deal:
-        from ipplatform.outcomes.service import draft_from_match
-
-        draft_from_match(db, match, user_id)
     return match
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ipplatform.common import lifecycle
@@ -7,7 +8,7 @@ from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.common.patch import assign, merged
 from ipplatform.common.schemas import PageParams
-from ipplatform.offers.models import Offer
+from ipplatform.offers.models import Offer, offer_patent
 from ipplatform.offers.schemas import OfferCreate, OfferFields, OfferUpdate
 from ipplatform.organisations.models import Organisation
 from ipplatform.patents import service as patents_service
@@ -66,3 +67,9 @@ def update(db: Session, offer: Offer, data: OfferUpdate) -> Offer:
 def list_offers(db: Session, user, page: PageParams, **filters):
     """Offers ``user`` may see (filters: status, org_id — owner or publisher —, mode, q)."""
     return lifecycle.list_listings(db, Offer, (Offer.owner_org_id, Offer.publisher_org_id), user, page, **filters)
+
+
+def published_with_patents(db: Session, patent_ids: list[int]) -> list[Offer]:
+    """The published offers that include any of ``patent_ids``."""
+    return list(db.scalars(select(Offer).join(offer_patent).where(offer_patent.c.patent_id.in_(patent_ids),
+                                                                  Offer.status == ListingStatus.PUBLISHED)).unique())

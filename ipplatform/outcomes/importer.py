@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ipplatform.common.errors import AppError, translate_errors
 from ipplatform.common.validators import InvalidValue, normalize_application_number, normalize_credit_code
 from ipplatform.organisations.models import Organisation
-from ipplatform.outcomes import service
+from ipplatform.outcomes import flows, service
 from ipplatform.outcomes.enums import DealType
 from ipplatform.outcomes.schemas import DealCreate, DealRecord
 from ipplatform.patents.models import Patent
@@ -152,6 +152,6 @@ def import_deals(db: Session, content: bytes, filename: str, user_id: int | None
             except AppError as exc:
                 raise ImportRejected([{"row": row_no, "errors": [{"field": exc.field or "", "message_zh": exc.message_zh}]}])
             if data.recordal_number:  # recorded like any other deal: ownership, offers, credit rules
-                service.record(db, deal, DealRecord(), user_id)
+                flows.record_deal(db, deal, DealRecord(), user_id)
             ids.append(deal.id)
     return ImportResult(len(ids), ids)

@@ -9,7 +9,7 @@ from ipplatform.auth import policy
 from ipplatform.auth.policy import Action
 from ipplatform.dependencies import CurrentUser, DbSession, StaffUser
 from ipplatform.organisations import service as org_service
-from ipplatform.outcomes import importer, service
+from ipplatform.outcomes import flows, importer, service
 from ipplatform.outcomes.models import Deal
 from ipplatform.outcomes.schemas import ConversionCreate, ConversionRead, DealCreate, DealRead, DealRecord
 from ipplatform.common.validators import Id
@@ -47,7 +47,7 @@ def record_deal(deal_id: Id, data: DealRecord, user: CurrentUser, db: DbSession)
     """Conclude the deal (a transfer moves ownership): the holder's side confirms, or office staff."""
     deal = service.get(db, deal_id)
     policy.require(user, Action.DEAL_WRITE, deal.from_org)
-    return service.record(db, deal, data, user.id)
+    return flows.record_deal(db, deal, data, user.id)
 
 
 @router.post("/deals/import", summary="bulk import of deals from .xlsx (all rows or none)")

@@ -1,17 +1,16 @@
-"""Recording deals and conversions; the match → deal loop."""
+"""Deals and conversions: registering, concluding, the draft deal of an agreed match. Work that also
+changes other domains (recording a deal) is in ``outcomes.flows``."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ipplatform.common import lifecycle
-from ipplatform.common.enums import ListingStatus
 from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.database import utcnow
-from ipplatform.offers.models import Offer, offer_patent
+from ipplatform.matching.models import Match
 from ipplatform.organisations.models import Organisation
-from ipplatform.outcomes.enums import DealStatus, DealType
+from ipplatform.outcomes.enums import DealStatus, DealType, deal_type_for
 from ipplatform.outcomes.models import Conversion, Deal, deal_patent
 from ipplatform.outcomes.schemas import ConversionCreate, DealCreate, DealRecord
 from ipplatform.patents import service as patents_service
@@ -49,8 +48,6 @@ def create(db: Session, data: DealCreate, *, from_org_id: int, user_id: int | No
 
 def _check_match(db: Session, match_id: int, from_org_id: int, to_org_id: int | None) -> None:
     """A deal from a match is between the match's offer holder and its demanding organisation."""
-    from ipplatform.matching.models import Match
-
     match = db.get(Match, match_id)
     if match is None:
         raise FieldError(f"match {match_id} does not exist", f"匹配 {match_id} 不存在", field="match_id")
@@ -61,9 +58,9 @@ def _check_match(db: Session, match_id: int, from_org_id: int, to_org_id: int | 
         raise Conflict("this match already has a deal", "该匹配已生成交易记录", field="match_id")
 
 
-def record(db: Session, deal: Deal, data: DealRecord, user_id: int | None) -> Deal:
-    """Register the deal as concluded: closes its match, and a transfer moves ownership and closes the
-    offers of the patents."""
+def conclude(db: Session, deal: Deal, data: DealRecord) -> Deal:
+    """Mark the deal recorded (concluded) with its recordal details. What that changes elsewhere (the
+    match, the patents' holder, their offers, credit flags) is ``outcomes.flows.record_deal``'s work."""
     if deal.status == DealStatus.RECORDED:
         raise Conflict("the deal is already recorded", "该交易已登记", code="recorded")
     for key, value in data.model_dump(exclude_unset=True).items():
@@ -71,36 +68,18 @@ def record(db: Session, deal: Deal, data: DealRecord, user_id: int | None) -> De
     if deal.recordal_date and deal.contract_date and deal.recordal_date < deal.contract_date:
         raise FieldError("recordal is before the contract", "备案/登记日期早于合同日期", field="recordal_date")
     deal.status = DealStatus.RECORDED
-    if deal.match_id is not None:
-        from ipplatform.matching.enums import MatchStatus
-        from ipplatform.matching.models import Match
-        from ipplatform.matching.service import change_status
-
-        match = db.get(Match, deal.match_id)
-        if match is not None and match.status != MatchStatus.AGREED:
-            change_status(db, match, MatchStatus.AGREED, user_id, create_deal=False)
-    if deal.type == DealType.TRANSFER and deal.to_org_id is not None:
-        ids = [p.id for p in deal.patents]
-        for p in deal.patents:
-            p.owner_org_id = deal.to_org_id
-        offers = db.scalars(select(Offer).join(offer_patent).where(offer_patent.c.patent_id.in_(ids),
-                                                                   Offer.status == ListingStatus.PUBLISHED)).unique()
-        for offer in offers:
-            lifecycle.transition(offer, ListingStatus.CLOSED)
-    db.flush()
-    from ipplatform.credit.rules import evaluate
-
-    evaluate(db, deal)
     return deal
 
 
-def draft_from_match(db: Session, match, user_id: int | None) -> Deal | None:
-    """Agreeing a match creates the draft deal the parties then complete and record."""
+def draft_from_match(db: Session, match: Match, user_id: int | None) -> Deal | None:
+    """The draft deal the parties of an agreed match then complete and record (None: it has one).
+    Its type is the first transaction mode the offer and the demand share (else the offer's first)."""
     if db.scalar(select(Deal.id).where(Deal.match_id == match.id)):
         return None
     offer, demand = match.offer, match.demand
-    common = [m for m in offer.modes if m in (demand.modes or [])] or list(offer.modes) or ["transfer"]
-    deal = Deal(type=DealType(common[0]), status=DealStatus.DRAFT, from_org_id=offer.owner_org_id,
+    common = [m for m in offer.modes if m in (demand.modes or [])] or list(offer.modes)
+    deal_type = deal_type_for(common[0]) if common else DealType.TRANSFER
+    deal = Deal(type=deal_type, status=DealStatus.DRAFT, from_org_id=offer.owner_org_id,
                 to_org_id=demand.org_id, amount=offer.asking_price, match_id=match.id, patents=list(offer.patents),
                 created_by_id=user_id, contract_date=utcnow().date())
     db.add(deal)

@@ -30,6 +30,12 @@ def load_owned(db: Session, ids: list[int], owner_id: int, role_zh: str) -> list
     return sorted(patents, key=lambda p: order[p.id])
 
 
+def transfer(patents: list[Patent], to_org_id: int) -> None:
+    """Move ``patents`` to a new holder (a recorded transfer: ``outcomes.flows.record_deal``)."""
+    for patent in patents:
+        patent.owner_org_id = to_org_id
+
+
 def _check_unique(db: Session, data: PatentFields, self_id: int | None = None) -> None:
     for column, value, zh in ((Patent.application_number, data.application_number, "申请号"),
                               (Patent.publication_number, data.publication_number, "公开号")):
