@@ -31,7 +31,7 @@ from ipplatform.search.backends.base import SearchBackend
 from ipplatform.search.embeddings import get_embedder
 from ipplatform.search.indexer import Indexer
 from ipplatform.search.router import router as search_router
-from ipplatform.matching.engine import Matcher
+from ipplatform.matching.matcher import Matcher
 from ipplatform.matching.router import router as matching_router
 from ipplatform.outcomes.router import router as outcomes_router
 from ipplatform.credit.router import router as credit_router

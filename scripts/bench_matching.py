@@ -31,7 +31,7 @@ from sqlalchemy import select  # noqa: E402
 
 import bench_search as bs  # noqa: E402
 from ipplatform.demands.models import Demand  # noqa: E402
-from ipplatform.matching.engine import Matcher  # noqa: E402
+from ipplatform.matching.matcher import Matcher  # noqa: E402
 from ipplatform.matching.run import run_all  # noqa: E402
 from ipplatform.search.backends import make_backend  # noqa: E402
 from ipplatform.search.documents import DocType, embed_text  # noqa: E402

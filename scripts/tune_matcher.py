@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 from ipplatform.config import get_settings  # noqa: E402
 from ipplatform.matching import corpus as corpus_mod  # noqa: E402
 from ipplatform.matching import evaluate  # noqa: E402
-from ipplatform.matching.engine import Matcher  # noqa: E402
+from ipplatform.matching.matcher import Matcher  # noqa: E402
 from ipplatform.matching.features import FEATURES, compute  # noqa: E402
 from ipplatform.matching.metrics import ndcg_at  # noqa: E402
 from ipplatform.matching.ranker import CONFIDENCE_WEIGHTS, DEFAULT_WEIGHTS  # noqa: E402

@@ -117,7 +117,7 @@ def prepare(rows: list[dict], cache: Path, *, backend: str = "embedded", engine_
 
 def run(args) -> dict:
     from ipplatform.matching import corpus as corpus_mod
-    from ipplatform.matching.engine import Matcher
+    from ipplatform.matching.matcher import Matcher
     from ipplatform.matching.metrics import summary
 
     rows = corpus_mod.read_corpus(args.corpus)

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     from ipplatform.hooks import hooked_session_factory
     from ipplatform.demands.models import Demand
     from ipplatform.matching import service
-    from ipplatform.matching.engine import Matcher
+    from ipplatform.matching.matcher import Matcher
     from ipplatform.offers.models import Offer
     from ipplatform.search.backends import make_backend
     from ipplatform.search.embeddings import get_embedder

@@ -14,7 +14,7 @@ from ipplatform.common.enums import ListingStatus
 from ipplatform.common.errors import Conflict, get_or_404
 from ipplatform.database import utcnow
 from ipplatform.demands.models import Demand
-from ipplatform.matching.engine import Matcher
+from ipplatform.matching.matcher import Matcher
 from ipplatform.matching.enums import INTENT_WEIGHT, STATUS_ORDER, CooperationIntent, MatchSource, MatchStatus
 from ipplatform.matching.features import ipc_subclasses, offer_ipc_subclasses
 from ipplatform.matching.models import Match, MatchFeedback
