@@ -74,6 +74,8 @@ def ensure_sqlite_dir(url: str) -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A plain session factory: no audit, search-outbox or statistics hooks. Anything that writes domain
+    rows uses ``ipplatform.hooks.hooked_session_factory`` instead (this module knows no domain)."""
     return sessionmaker(bind=engine, expire_on_commit=False, future=True)
 
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
-import ipplatform.models  # noqa: F401  (all tables + audit hook)
+import ipplatform.models  # noqa: F401  (every table and mapper)
 from ipplatform.audit.router import router as audit_router
 from ipplatform.auth import throttle as login_throttle
 from ipplatform.auth.router import router as auth_router
@@ -20,14 +20,16 @@ from ipplatform.common import middleware as request_middleware
 from ipplatform.common import openapi as api_document
 from ipplatform.common.errors import install_handlers
 from ipplatform.database import default_engine, session_factory
+from ipplatform.hooks import install_session_hooks
 from ipplatform.demands.router import router as demands_router
 from ipplatform.offers.router import router as offers_router
 from ipplatform.organisations.router import router as organisations_router
 from ipplatform.patents.router import router as patents_router
 from ipplatform.config import get_settings
-from ipplatform.search import indexer as indexer_module
+from ipplatform.search import text as textmod
 from ipplatform.search.backends import make_backend
-from ipplatform.search.backends.base import SearchBackend
+from ipplatform.search.backends.protocol import BackendUnavailable, SearchBackend
+from ipplatform.search.documents import DocType
 from ipplatform.search.embeddings import get_embedder
 from ipplatform.search.indexer import Indexer
 from ipplatform.search.router import router as search_router
@@ -41,10 +43,6 @@ from ipplatform.search.service import SearchService
 
 
 def _warm_up(backend: SearchBackend, embedder_provider) -> None:
-    from ipplatform.search import text as textmod
-    from ipplatform.search.backends.base import BackendUnavailable
-    from ipplatform.search.documents import DocType
-
     embedder = embedder_provider()
     textmod.tokens("预热")  # loads jieba's dictionary and the user dictionary
     for doc_type in DocType:  # the embedded backend loads its in-memory table here
@@ -66,6 +64,9 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
     backend = search_backend or make_backend()
     embedder_provider = embedder_provider or get_embedder
     indexer = Indexer(factory, backend, embedder_provider)
+    # audit → search outbox → statistics facts (see ipplatform.hooks); a commit that wrote outbox entries
+    # wakes this app's indexer thread, which otherwise drains every 2 s.
+    install_session_hooks(factory, on_outbox_commit=indexer.wake)
     run_indexer = settings.indexer_thread if start_indexer is None else start_indexer
     matcher = Matcher(backend, embedder_provider)
     indexer.after_commit.append(lambda doc_type, ids: match_after_index(factory, matcher, doc_type, ids))
@@ -73,7 +74,6 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        indexer_module.register(indexer)
         if run_indexer:
             indexer.start()
             nightly.start()
@@ -86,7 +86,6 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
         finally:
             nightly.stop()
             indexer.stop()
-            indexer_module.unregister(indexer)
 
     app = FastAPI(title="信阳知识产权运营平台 API", version="0.1.0", lifespan=lifespan,
                   docs_url=None, redoc_url=None,  # /docs is served by web.security from local files

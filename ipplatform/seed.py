@@ -23,15 +23,16 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import ipplatform.models  # noqa: F401  (mappers + audit hook)
+import ipplatform.models  # noqa: F401  (every mapper)
 from ipplatform.auth import service as auth_service
 from ipplatform.auth.enums import Role
 from ipplatform.auth.schemas import UserCreate
 from ipplatform.common.enums import TransactionMode
 from ipplatform.common.validators import application_check_digit, credit_code_check_char
 from ipplatform.config import PROJECT_ROOT
-from ipplatform.database import default_engine, session_factory, utcnow
+from ipplatform.database import default_engine, utcnow
 from ipplatform.demands import service as demands_service
+from ipplatform.hooks import hooked_session_factory
 from ipplatform.demands.schemas import DemandCreate
 from ipplatform.offers import service as offers_service
 from ipplatform.offers.enums import Maturity
@@ -40,6 +41,7 @@ from ipplatform.organisations import service as org_service
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.models import Organisation
 from ipplatform.organisations.schemas import OrganisationCreate
+from ipplatform.outcomes.demo import seed_outcomes
 from ipplatform.patents import service as patents_service
 from ipplatform.patents.enums import KIND_BY_PUBLICATION_CODE, LegalStatus, PatentKind
 from ipplatform.patents.schemas import PatentCreate
@@ -238,8 +240,6 @@ def seed(db: Session, *, patents: int = 600, rng_seed: int = 20261127) -> dict[s
         ), org_id=org.id, user_id=None, synthetic=True)
         demand.published_at = utcnow() - timedelta(days=rng.randrange(0, 60))
     db.flush()
-    from ipplatform.outcomes.demo import seed_outcomes
-
     outcomes = seed_outcomes(db, rng)
     return {"organisations": len(orgs), "users": len(users), "patents": len(used), "offers": n_offers,
             "demands": len(DEMANDS), **outcomes}
@@ -277,7 +277,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--patents", type=int, default=600, help="how many real patents to load (max 7,855)")
     args = parser.parse_args()
-    factory = session_factory(default_engine())
+    factory = hooked_session_factory(default_engine())
     with factory.begin() as db:
         counts = seed(db, patents=args.patents)
     print("seed: demo data already present" if not counts else f"seed: created {counts}")

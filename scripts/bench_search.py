@@ -36,7 +36,8 @@ import numpy as np  # noqa: E402
 
 import ipplatform.models  # noqa: E402,F401
 from ipplatform import migrate  # noqa: E402
-from ipplatform.database import make_engine, session_factory  # noqa: E402
+from ipplatform.database import make_engine  # noqa: E402
+from ipplatform.hooks import hooked_session_factory  # noqa: E402
 from ipplatform.offers.models import Offer  # noqa: E402
 from ipplatform.organisations.models import Organisation  # noqa: E402
 from ipplatform.patents.models import Patent  # noqa: E402
@@ -82,7 +83,7 @@ def build_database(url: str, patents: list[dict], n: int, rng: random.Random):
     """Organisations, patents and offers inserted in bulk (the service hydrates hits from here)."""
     migrate.upgrade(url)
     engine = make_engine(url)
-    factory = session_factory(engine)
+    factory = hooked_session_factory(engine)
     now = datetime.now(timezone.utc)
     used: set[str] = set()
     with factory.begin() as db:

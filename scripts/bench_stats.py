@@ -28,7 +28,8 @@ import numpy as np  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
 from ipplatform import migrate  # noqa: E402
-from ipplatform.database import make_engine, session_factory  # noqa: E402
+from ipplatform.database import make_engine  # noqa: E402
+from ipplatform.hooks import hooked_session_factory  # noqa: E402
 from ipplatform.outcomes.enums import TRANSFER_OR_LICENCE, DealStatus, DealType  # noqa: E402
 from ipplatform.stats import indicators as ind  # noqa: E402
 from ipplatform.stats.summary import summary  # noqa: E402
@@ -196,14 +197,11 @@ def baseline(factory, repeat: int) -> list[tuple]:
     return rows
 
 
-def write_cost(factory, n: int = 40) -> tuple[float, float]:
-    """Median ms to record one two-patent deal (insert + commit), with the facts hook and without it."""
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
+def write_cost(engine, n: int = 40) -> tuple[float, float]:
+    """Median ms to record one two-patent deal (insert + commit), with the facts hook and without it
+    (a second session factory with every hook but the facts one)."""
     from ipplatform.outcomes.models import Deal
     from ipplatform.patents.models import Patent
-    from ipplatform.stats import listener
 
     def one(db, k: int) -> float:
         t0 = time.perf_counter()
@@ -213,13 +211,10 @@ def write_cost(factory, n: int = 40) -> tuple[float, float]:
         db.commit()
         return (time.perf_counter() - t0) * 1000
 
-    with factory() as db:
+    with hooked_session_factory(engine)() as db:
         with_hook = [one(db, k) for k in range(n)]
-        event.remove(Session, "after_flush", listener._refresh_facts)
-        try:
-            without = [one(db, n + k) for k in range(n)]
-        finally:
-            event.listen(Session, "after_flush", listener._refresh_facts)
+    with hooked_session_factory(engine, facts=False)() as db:
+        without = [one(db, n + k) for k in range(n)]
     return float(np.median(with_hook)), float(np.median(without))
 
 
@@ -241,7 +236,8 @@ def main() -> None:
     base = pgmod.start()
     admin = make_engine(base.rsplit("/", 1)[0] + "/postgres")
     url = base.rsplit("/", 1)[0] + "/ipp_bench_stats"
-    factory = session_factory(make_engine(url))
+    engine = make_engine(url)
+    factory = hooked_session_factory(engine)
     if not args.reuse:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             c.execute(text("DROP DATABASE IF EXISTS ipp_bench_stats WITH (FORCE)"))
@@ -266,7 +262,7 @@ def main() -> None:
     for name, direct, value, td, tf in baseline(factory, args.repeat):
         mark = "" if abs(direct - value) < 0.011 else "  MISMATCH"
         print(f"| {name} | {direct:,.2f} | {value:,.2f}{mark} | {td:.0f} | {tf:.0f} | {tf / td:.2f}× |")
-    hooked, bare = write_cost(factory)
+    hooked, bare = write_cost(engine)
     print(f"\nrecording one deal: {hooked:.1f} ms with the facts hook, {bare:.1f} ms without "
           f"({hooked / bare:.2f}×, median of 40)")
     if args.keep:

@@ -15,6 +15,7 @@ from ipplatform.auth.security import issue_token
 from ipplatform.common.validators import application_check_digit
 from ipplatform.demands import service as demands_service
 from ipplatform.demands.schemas import DemandCreate
+from ipplatform.hooks import hooked_session_factory
 from ipplatform.offers import service as offers_service
 from ipplatform.offers.schemas import OfferCreate
 from ipplatform.organisations import service as org_service
@@ -72,7 +73,6 @@ def auth(u: User) -> dict[str, str]:
     Inside the caller's ``with db.begin():`` the session is committed with it; otherwise in its own
     transaction (the user must be committed by then)."""
     from sqlalchemy.orm import SessionTransactionOrigin, object_session
-    from sqlalchemy.orm import Session as OrmSession
 
     owner = object_session(u)
     tx = owner.get_transaction() if owner is not None else None
@@ -81,7 +81,7 @@ def auth(u: User) -> dict[str, str]:
     else:
         bind = owner.get_bind() if owner is not None else getattr(u, "_test_bind", None)
         assert bind is not None, "auth(): the user has no session or engine; create it with factories.user"
-        with OrmSession(bind=bind, expire_on_commit=False) as db, db.begin():
+        with hooked_session_factory(bind)() as db, db.begin():
             session = sessions.start(db, db.get(User, u.id))
     return {"Authorization": f"Bearer {issue_token(u.id, session.id)}"}
 

@@ -1,8 +1,9 @@
 """Writes an AuditRecord for every flushed create/update/delete of a model with ``__audited__``.
 
-One SQLAlchemy ``after_flush`` hook serves every domain, so no service can forget to audit. The
-acting user is taken from ``session.info["actor_id"]`` (set by the request's auth dependency or by a
-CLI command). Rows are inserted on the flush's own connection: same transaction as the change.
+One SQLAlchemy ``after_flush`` hook (``write_audit``) serves every domain, so no service can forget to
+audit; ``ipplatform.hooks.install_session_hooks`` attaches it to every session factory the application
+makes. The acting user is taken from ``session.info["actor_id"]`` (set by the request's auth dependency
+or by a CLI command). Rows are inserted on the flush's own connection: same transaction as the change.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import inspect, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE
 
@@ -76,8 +77,8 @@ def _diff(obj) -> dict:
     return out
 
 
-@event.listens_for(Session, "after_flush")
-def _write_audit(session: Session, _ctx) -> None:
+def write_audit(session: Session, _flush_context=None) -> None:
+    """``after_flush`` hook: one audit row per audited object the flush created, changed or deleted."""
     rows = []
     actor = session.info.get("actor_id")
     now = utcnow()

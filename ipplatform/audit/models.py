@@ -1,3 +1,5 @@
+"""The audit table: one row per create, update or delete of a model with ``__audited__ = True``."""
+
 from __future__ import annotations
 
 from datetime import datetime

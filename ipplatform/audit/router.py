@@ -1,3 +1,5 @@
+"""Audit API (office staff and admins): the audit trail, newest first, by entity type and id."""
+
 from __future__ import annotations
 
 from typing import Annotated

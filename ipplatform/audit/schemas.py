@@ -1,3 +1,5 @@
+"""What the audit API returns for one audit record."""
+
 from __future__ import annotations
 
 from datetime import datetime

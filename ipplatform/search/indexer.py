@@ -1,9 +1,14 @@
-"""Drains the search outbox into the backend: idempotent, retried with backoff, versioned.
+"""Drains the search outbox (``ipplatform.search.models.OutboxEntry``) into the backend: idempotent,
+retried with backoff, versioned.
 
 Each drain reads the *current* database state of the affected documents (so replaying an entry twice,
 or out of order, is harmless) and stamps it with a version taken after the read (microseconds since
 the epoch): a slower indexer holding an older snapshot can never overwrite a newer one. When the
 backend is down the entries stay, with exponential backoff (2, 4 … 300 s), and drain when it returns.
+
+The web app runs one ``Indexer`` in a background thread that drains every ``poll_seconds`` and at once
+when woken: the outbox hook calls ``wake`` after a commit that wrote entries (``ipplatform.main``
+passes it to ``ipplatform.hooks.install_session_hooks``).
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ipplatform.database import utcnow
-from ipplatform.search.backends.base import SearchBackend
+from ipplatform.search.backends.protocol import SearchBackend
 from ipplatform.search.documents import BUILDERS, DocType, load_rows
-from ipplatform.search.outbox import OutboxEntry
+from ipplatform.search.models import OutboxEntry
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 300
@@ -149,6 +154,7 @@ class Indexer:
         self._thread.start()
 
     def wake(self) -> None:
+        """Drain now instead of at the next poll (called after a commit that wrote outbox entries)."""
         self._wake.set()
 
     def stop(self) -> None:
@@ -158,20 +164,3 @@ class Indexer:
             self._thread.join(10)
             self._thread = None
 
-
-_active: list[Indexer] = []
-
-
-def register(indexer: Indexer) -> None:
-    _active.append(indexer)
-
-
-def unregister(indexer: Indexer) -> None:
-    if indexer in _active:
-        _active.remove(indexer)
-
-
-def kick() -> None:
-    """Called after a commit that wrote outbox entries: wake the running indexers."""
-    for indexer in _active:
-        indexer.wake()

@@ -1,43 +1,35 @@
-"""Transactional outbox: every change that affects a search document writes a row in the same
-database transaction as the change itself, so publishing never depends on the search engine being up.
+"""Transactional outbox, the writing side: every change that affects a search document writes an
+``OutboxEntry`` in the same database transaction as the change itself, so publishing never depends on
+the search engine being up.
 
 One ``after_flush`` hook covers offers and demands (their own changes), patents (→ the offers that
-contain them) and organisations (→ their offers and demands). ``ipplatform.search.indexer`` drains
-the rows into the backend.
+contain them) and organisations (→ their offers and demands). ``install`` attaches it to a session
+factory (``ipplatform.hooks`` does, in its stated order) together with an ``after_commit`` hook that
+calls ``on_commit`` once a transaction that wrote entries has committed: the web app passes its
+indexer's ``wake``. The reading side, draining the entries into the backend, is ``ipplatform.search.indexer``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
 
-from sqlalchemy import DateTime, Integer, String, Text, event, insert, inspect, or_, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import event, insert, inspect, or_, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from ipplatform.database import Base, utcnow
+from ipplatform.database import utcnow
 from ipplatform.demands.models import Demand
 from ipplatform.offers.models import Offer, offer_patent
 from ipplatform.organisations.models import Organisation
 from ipplatform.patents.models import Patent
 from ipplatform.search.documents import DocType
-
-
-class OutboxEntry(Base):
-    __tablename__ = "search_outbox"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    doc_type: Mapped[str] = mapped_column(String(10))
-    doc_id: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-
+from ipplatform.search.models import OutboxEntry
 
 # The columns of a patent or an organisation that the offer and demand documents read
 # (ipplatform.search.documents); a change to any other column (a patent's owner on transfer, an
 # organisation's name, contacts or verified flag) leaves every document as it was.
 PATENT_DOC_COLUMNS = ("title", "abstract", "ipc_codes", "kind", "legal_status")
 ORG_DOC_COLUMNS = ("kind", "county_code", "industry_code")
+WRITTEN = "search_outbox_written"  # session.info flag: this transaction wrote outbox entries
 
 
 def _changed(obj, columns: tuple[str, ...]) -> bool:
@@ -45,7 +37,8 @@ def _changed(obj, columns: tuple[str, ...]) -> bool:
     return any(attrs[c].history.has_changes() for c in columns)
 
 
-def _affected(session: Session) -> set[tuple[str, int]]:
+def affected_documents(session: Session) -> set[tuple[str, int]]:
+    """(doc_type, id) of every search document the session's pending flush changes."""
     out: set[tuple[str, int]] = set()
     conn = session.connection()
     patent_ids, org_ids = set(), set()
@@ -72,24 +65,26 @@ def _affected(session: Session) -> set[tuple[str, int]]:
     return out
 
 
-@event.listens_for(Session, "after_flush")
-def _write_outbox(session: Session, _ctx) -> None:
-    affected = _affected(session)
+def write_outbox(session: Session, _flush_context=None) -> None:
+    """``after_flush`` hook: one outbox entry per affected document, on the flush's own connection."""
+    affected = affected_documents(session)
     if affected:
         now = utcnow()
         session.connection().execute(insert(OutboxEntry), [
             {"doc_type": t, "doc_id": i, "created_at": now, "available_at": now, "attempts": 0} for t, i in affected])
-        session.info["outbox_written"] = True
+        session.info[WRITTEN] = True
 
 
-@event.listens_for(Session, "after_commit")
-def _kick_indexer(session: Session) -> None:
-    if session.info.pop("outbox_written", False):
-        from ipplatform.search import indexer
+def install(factory: sessionmaker, *, on_commit: Callable[[], None] | None = None) -> None:
+    """Attach the outbox hook to ``factory``; ``on_commit()`` runs after each commit that wrote entries."""
 
-        indexer.kick()
+    def committed(session: Session) -> None:
+        if session.info.pop(WRITTEN, False) and on_commit is not None:
+            on_commit()
 
+    def rolled_back(session: Session) -> None:
+        session.info.pop(WRITTEN, None)
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop("outbox_written", None)
+    event.listen(factory, "after_flush", write_outbox)
+    event.listen(factory, "after_commit", committed)
+    event.listen(factory, "after_rollback", rolled_back)

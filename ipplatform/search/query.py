@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time, timezone
 from enum import StrEnum
 from typing import Annotated
 
@@ -85,8 +85,6 @@ class SearchFilters(InputSchema):
         return {k: list(v) for k, v in out.items() if v}
 
     def ranges(self) -> dict[str, tuple[float | None, float | None]]:
-        from datetime import datetime, time, timezone
-
         out = {}
         if self.price_min is not None or self.price_max is not None:
             out["price"] = (float(self.price_min) if self.price_min is not None else None,

@@ -18,10 +18,10 @@ from sqlalchemy.orm import sessionmaker
 from tqdm import tqdm
 
 from ipplatform.database import utcnow
-from ipplatform.search.backends.base import SearchBackend
+from ipplatform.search.backends.protocol import SearchBackend
 from ipplatform.search.documents import MODELS, DocType
 from ipplatform.search.indexer import Indexer, embed_documents, load_documents
-from ipplatform.search.outbox import OutboxEntry
+from ipplatform.search.models import OutboxEntry
 
 
 @dataclass
@@ -86,12 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--type", choices=["offer", "demand", "all"], default="all")
     parser.add_argument("--batch", type=int, default=256)
     args = parser.parse_args(argv)
-    import ipplatform.models  # noqa: F401
-    from ipplatform.database import default_engine, session_factory
+    import ipplatform.models  # noqa: F401  (every mapper)
+    from ipplatform.database import default_engine
+    from ipplatform.hooks import hooked_session_factory
     from ipplatform.search.backends import make_backend
     from ipplatform.search.embeddings import get_embedder
 
-    factory = session_factory(default_engine())
+    factory = hooked_session_factory(default_engine())
     backend = make_backend()
     embedder = get_embedder()
     ok = True

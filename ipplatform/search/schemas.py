@@ -1,3 +1,5 @@
+"""What the search API returns: a page of hits (highlighted, with their credit warning) and the facet counts."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -23,11 +23,12 @@ from ipplatform.auth.policy import Action
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.errors import AppError, FieldError
 from ipplatform.common.listing_schemas import modes_zh
+from ipplatform.credit.rules import flagged_org_ids
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.patents.enums import LegalStatus, PatentKind
 from ipplatform.search import fusion
 from ipplatform.search import text as textmod
-from ipplatform.search.backends.base import BackendUnavailable, SearchBackend, sort_key
+from ipplatform.search.backends.protocol import BackendUnavailable, SearchBackend, sort_key
 from ipplatform.search.documents import DocType, load_rows, source_text, title_words
 from ipplatform.search.query import MAX_WINDOW, SearchMode, SearchRequest, SortOrder
 from ipplatform.search.schemas import FacetValue, SearchHit, SearchResponse
@@ -207,8 +208,6 @@ class SearchService:
         if not page:
             return []
         rows = {r.id: r for r in load_rows(db, doc_type, (i for i, _ in page))}
-        from ipplatform.credit.rules import flagged_org_ids
-
         flagged = flagged_org_ids(db, (r.owner_org_id if doc_type == DocType.OFFER else r.org_id for r in rows.values()),
                                   under_review=policy.sees_open_credit_flags(user))
         hits = []

@@ -1,8 +1,13 @@
-"""After every flush, rewrite the statistics facts of what the flush touched (same transaction)."""
+"""The statistics-facts session hook: after every flush, rewrite the facts of what the flush touched.
+
+``refresh_facts`` runs as an ``after_flush`` hook (attached by ``ipplatform.hooks.install_session_hooks``)
+and writes through the flush's own connection, so the fact tables commit or roll back with the change.
+The statements themselves are in ``ipplatform.stats.facts``.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from ipplatform.credit.models import CreditFlag
@@ -26,8 +31,8 @@ def _patent_ids(obj) -> set[int]:
     return {p.id for p in (*history.added, *history.unchanged, *history.deleted) if p.id is not None}
 
 
-@event.listens_for(Session, "after_flush")
-def _refresh_facts(session: Session, _ctx) -> None:
+def refresh_facts(session: Session, _flush_context=None) -> None:
+    """``after_flush`` hook: refresh the deal, listed-patent and converted-patent facts the flush affects."""
     deals, listed, converted, orgs, patents = set(), set(), set(), set(), set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Deal):

@@ -65,9 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     import ipplatform.models  # noqa: F401
-    from ipplatform.database import default_engine, session_factory
+    from ipplatform.database import default_engine
+    from ipplatform.hooks import hooked_session_factory
 
-    with session_factory(default_engine())() as db:
+    with hooked_session_factory(default_engine())() as db:
         content = build(db, ind.Filters(start=args.start, end=args.end, county=args.county))
     with open(args.out, "wb") as fh:
         fh.write(content)

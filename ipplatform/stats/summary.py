@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ipplatform import reference
+from ipplatform.organisations.enums import OrgKind
 from ipplatform.outcomes.enums import DealType
 from ipplatform.stats import indicators as ind
 
@@ -44,8 +45,6 @@ def label(dimension: str, key: str) -> str:
         except ValueError:
             return key
     if dimension == "org_kind":
-        from ipplatform.organisations.enums import OrgKind
-
         try:
             return OrgKind(key).zh
         except ValueError:

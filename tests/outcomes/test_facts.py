@@ -152,15 +152,16 @@ def empty_url(request, tmp_path):
 def test_migration_recounts_stored_amounts(empty_url):
     """Facts written under the old rule (a pledge's contract amount) are recounted by migration 0009."""
     from sqlalchemy import update
-    from sqlalchemy.orm import Session
 
     from ipplatform import migrate
     from ipplatform.database import make_engine
+    from ipplatform.hooks import hooked_session_factory
 
     migrate.upgrade(empty_url, "0008")
     engine = make_engine(empty_url)
+    sessions = hooked_session_factory(engine)
     try:
-        with Session(engine) as db, db.begin():
+        with sessions() as db, db.begin():
             univ, bank = f.org(db, OrgKind.UNIVERSITY), f.org(db, OrgKind.FINANCIAL)
             pledge = Deal(type=DealType.PLEDGE, status=DealStatus.RECORDED, from_org_id=univ.id, lender_org_id=bank.id,
                           loan_amount=Decimal("600000"), amount=Decimal("1000000"), contract_date=date(2025, 2, 10),
@@ -171,7 +172,7 @@ def test_migration_recounts_stored_amounts(empty_url):
             db.execute(update(DealDay).values(value=Decimal("1000000")))
             pledge_id = pledge.id
         migrate.upgrade(empty_url)
-        with Session(engine) as db:
+        with sessions() as db:
             assert db.scalar(select(DealFact.value).where(DealFact.deal_id == pledge_id)) == Decimal("600000")
             assert db.scalar(select(DealDay.value)) == Decimal("600000")
     finally:

@@ -17,7 +17,7 @@ from ipplatform.organisations.enums import OrgKind
 from ipplatform.search import reindex
 from ipplatform.search.documents import DocType
 from ipplatform.search.embeddings import EmbeddingModelMissing, Embedder, resolve_model_path
-from ipplatform.search.outbox import OutboxEntry
+from ipplatform.search.models import OutboxEntry
 from tests import factories as f
 from tests.conftest import ENGINE_HOME, ENGINE_PORT, engine_script
 from tests.search.conftest import drop, make_backend

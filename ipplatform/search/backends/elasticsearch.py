@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 import numpy as np
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, NotFoundError, helpers
 
-from ipplatform.search.backends.base import SORT_FIELD, BackendUnavailable, Browsed, Leg, Retrieved
+from ipplatform.search.backends.protocol import SORT_FIELD, BackendUnavailable, Browsed, Leg, Retrieved
 from ipplatform.search.documents import FACET_FIELDS, KEYWORD_FIELDS, DocType
 from ipplatform.search.query import SearchFilters
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ipplatform.search.backends.base import SORT_FIELD, Browsed, Leg, Retrieved
+from ipplatform.search.backends.protocol import SORT_FIELD, Browsed, Leg, Retrieved
 from ipplatform.search.documents import FACET_FIELDS, KEYWORD_FIELDS, DocType
 from ipplatform.search.query import SearchFilters
 
