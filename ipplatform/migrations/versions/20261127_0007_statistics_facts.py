@@ -8,6 +8,8 @@ Create Date: 2026-11-27 13:56:11.593600
 from alembic import op
 import sqlalchemy as sa
 
+from ipplatform.stats import facts
+
 
 revision = '0007'
 down_revision = '0006'
@@ -86,8 +88,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('patent_id', 'org_id', name=op.f('pk_stat_listed_patent'))
     )
     # ### end Alembic commands ###
-    from ipplatform.stats import facts
-
     facts.rebuild(op.get_bind())
 
 

@@ -8,6 +8,8 @@ Create Date: 2026-12-02 10:00:00
 """
 from alembic import op
 
+from ipplatform.stats import facts
+
 
 revision = '0009'
 down_revision = '0008'
@@ -16,8 +18,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from ipplatform.stats import facts
-
     facts.rebuild(op.get_bind())
 
 
