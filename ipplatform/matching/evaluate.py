@@ -26,15 +26,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from sqlalchemy.orm import sessionmaker
+
+import ipplatform.models  # noqa: F401  (every mapper: relationships name their targets by string)
+from ipplatform import migrate
 from ipplatform.config import get_settings
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import sessionmaker
-
-    from ipplatform.search.backends.protocol import SearchBackend
-    from ipplatform.search.embeddings import Embedder
+from ipplatform.database import make_engine, session_factory
+from ipplatform.matching import corpus as corpus_mod
+from ipplatform.matching.matcher import Matcher
+from ipplatform.matching.metrics import summary
+from ipplatform.search.backends.elasticsearch import ElasticsearchBackend
+from ipplatform.search.backends.embedded import EmbeddedBackend
+from ipplatform.search.backends.protocol import SearchBackend
+from ipplatform.search.documents import DocType
+from ipplatform.search.embeddings import Embedder, get_embedder
 
 
 def read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
@@ -76,13 +82,6 @@ def prepare(rows: list[dict], cache: Path, *, backend: str = "embedded", engine_
             progress: bool = True) -> Iterator[Prepared]:
     """Load and index ``rows`` (from ``corpus.read_corpus``), embeddings cached in the SQLite file
     ``cache``; on exit the index is dropped and closed, the database disposed and its folder removed."""
-    import ipplatform.models  # noqa: F401
-    from ipplatform import migrate
-    from ipplatform.database import make_engine, session_factory
-    from ipplatform.matching import corpus as corpus_mod
-    from ipplatform.search.documents import DocType
-    from ipplatform.search.embeddings import get_embedder
-
     cache.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ipp-evaluate-") as tmp:
         factory, pub_of = corpus_mod.load(rows, f"sqlite:///{Path(tmp) / 'corpus.sqlite3'}")
@@ -93,13 +92,9 @@ def prepare(rows: list[dict], cache: Path, *, backend: str = "embedded", engine_
             cache_engine = make_engine(cache_url)
             embedder = get_embedder()
             if backend == "elasticsearch":
-                from ipplatform.search.backends.elasticsearch import ElasticsearchBackend
-
                 index = ElasticsearchBackend(engine_url or get_settings().engine_url,
                                              prefix=f"evaluate-{uuid.uuid4().hex[:8]}", timeout=120)
             else:
-                from ipplatform.search.backends.embedded import EmbeddedBackend
-
                 index = EmbeddedBackend(Path(tmp) / "index.sqlite3")
             try:
                 corpus_mod.index(factory, index, embedder, len(rows), session_factory(cache_engine),
@@ -116,10 +111,6 @@ def prepare(rows: list[dict], cache: Path, *, backend: str = "embedded", engine_
 
 
 def run(args) -> dict:
-    from ipplatform.matching import corpus as corpus_mod
-    from ipplatform.matching.matcher import Matcher
-    from ipplatform.matching.metrics import summary
-
     rows = corpus_mod.read_corpus(args.corpus)
     demands = read_jsonl(args.queries, ("id", "text"))
     with prepare(rows, args.cache, backend=args.backend, engine_url=args.engine_url,

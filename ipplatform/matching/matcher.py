@@ -16,12 +16,16 @@ from sqlalchemy.orm import Session
 
 from ipplatform import reference
 from ipplatform.common.enums import ListingStatus, TransactionMode
+from ipplatform.credit.rules import flagged_org_ids
 from ipplatform.demands.models import Demand
 from ipplatform.matching.enums import INTENT_WEIGHT
 from ipplatform.matching.features import (Affinity, Candidate, DemandCtx, compute, ipc_subclasses,
                                           offer_ipc_subclasses)
+from ipplatform.matching.models import Match, MatchFeedback
 from ipplatform.matching.ranker import Ranker
-from ipplatform.offers.models import Offer
+from ipplatform.offers.models import Offer, offer_patent
+from ipplatform.organisations.models import Organisation
+from ipplatform.patents.models import Patent
 from ipplatform.search import fusion
 from ipplatform.search import text as textmod
 from ipplatform.search.backends.protocol import SearchBackend
@@ -48,11 +52,6 @@ def demand_text(demand: Demand) -> str:
 def learn_affinity(db: Session) -> Affinity:
     """Industry division ↔ IPC subclass co-occurrence in the platform's own data (plain SQL: it reads
     every published offer, 100k in ~1 s)."""
-    from ipplatform.matching.models import Match, MatchFeedback
-    from ipplatform.offers.models import offer_patent
-    from ipplatform.organisations.models import Organisation
-    from ipplatform.patents.models import Patent
-
     aff = Affinity()
     rows = db.execute(select(Organisation.industry_code, Patent.ipc_codes)
                       .select_from(Offer).join(Organisation, Organisation.id == Offer.owner_org_id)
@@ -142,8 +141,6 @@ class Matcher:
             kw, sem = [h for h in kw if h[0] not in own], [h for h in sem if h[0] not in own]
         fused = dict(fusion.rrf(kw, sem))
         kw_scores = dict(kw)
-        from ipplatform.credit.rules import flagged_org_ids
-
         flagged = flagged_org_ids(db, (offers[i].owner_org_id for i in fused if i in offers))
         sem_scores = dict(sem)
         floor = min(sem_scores.values()) if sem_scores else 0.0

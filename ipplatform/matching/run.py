@@ -15,14 +15,13 @@ from sqlalchemy import select
 from tqdm import tqdm
 
 from ipplatform.common.enums import ListingStatus
+from ipplatform.demands.models import Demand
+from ipplatform.matching import service
 
 
 def run_all(factory, matcher, *, progress: bool = True, commit_every: int = 50, workers: int = 2) -> dict:
     """Re-match every published demand. Rankings are computed by ``workers`` threads (each with its own
     session; the search engine's and the model's work releases the GIL), results written by this one."""
-    from ipplatform.demands.models import Demand
-    from ipplatform.matching import service
-
     t0 = time.perf_counter()
     local = threading.local()
     sessions = []
@@ -67,8 +66,6 @@ def main(argv: list[str] | None = None) -> int:
     import ipplatform.models  # noqa: F401
     from ipplatform.database import default_engine
     from ipplatform.hooks import hooked_session_factory
-    from ipplatform.demands.models import Demand
-    from ipplatform.matching import service
     from ipplatform.matching.matcher import Matcher
     from ipplatform.offers.models import Offer
     from ipplatform.search.backends import make_backend

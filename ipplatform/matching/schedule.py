@@ -8,16 +8,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import sessionmaker
 
+from ipplatform.demands.models import Demand
+from ipplatform.matching import notify, service
+from ipplatform.matching.run import run_all
+from ipplatform.offers.models import Offer
 from ipplatform.search.documents import DocType
 
 log = logging.getLogger(__name__)
 
 
 def match_after_index(factory: sessionmaker, matcher, doc_type: DocType, ids: list[int]) -> None:
-    from ipplatform.demands.models import Demand
-    from ipplatform.matching import notify, service
-    from ipplatform.offers.models import Offer
-
     matcher.backend.refresh(DocType.OFFER)
     matcher.backend.refresh(DocType.DEMAND)
     with factory.begin() as db:
@@ -47,8 +47,6 @@ class NightlyMatching:
 
     def start(self) -> None:
         def loop():
-            from ipplatform.matching.run import run_all
-
             while not self._stop.wait(self.seconds_until_next()):
                 try:
                     log.info("nightly matching: %s", run_all(self.factory, self.matcher, progress=False))
