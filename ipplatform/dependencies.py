@@ -10,19 +10,19 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from ipplatform.auth import sessions
+from ipplatform.auth.cookies import COOKIE_NAME
 from ipplatform.auth.models import AuthSession, User
+from ipplatform.auth.policy import Action, require
 from ipplatform.auth.security import read_token
 from ipplatform.common.errors import Unauthenticated
 from ipplatform.common import csrf
+from ipplatform.common.middleware import register_session
 from ipplatform.database import session_scope
 
-COOKIE_NAME = "ipp_session"
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    from ipplatform.common.middleware import register_session
-
     # Committed by CommitBeforeResponse when the response starts (else by session_scope after it is sent).
     yield from session_scope(request.app.state.session_factory, lambda s: register_session(request.scope, s))
 
@@ -59,16 +59,12 @@ def current_session(request: Request, _user: Annotated[User, Depends(current_use
 
 
 def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
-    from ipplatform.auth.policy import Action, require
-
     require(user, Action.USER_MANAGE)
     return user
 
 
 def staff_user(user: Annotated[User, Depends(current_user)]) -> User:
     """Office staff and administrators: statistics, credit supervision, the audit trail, bulk imports."""
-    from ipplatform.auth.policy import Action, require
-
     require(user, Action.STATS_READ)
     return user
 

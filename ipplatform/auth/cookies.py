@@ -8,7 +8,8 @@ from __future__ import annotations
 from fastapi import Request, Response
 
 from ipplatform.config import get_settings
-from ipplatform.dependencies import COOKIE_NAME
+
+COOKIE_NAME = "ipp_session"
 
 
 def _secure(request: Request) -> bool:

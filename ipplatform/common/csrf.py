@@ -35,6 +35,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ipplatform.common.errors import Forbidden
+from ipplatform.config import get_settings
 
 COOKIE = "ipp_csrf"
 FIELD = "csrf_token"
@@ -60,8 +61,6 @@ class CsrfRefused(Forbidden):
 
 
 def _secret() -> bytes:
-    from ipplatform.config import get_settings
-
     return get_settings().secret_key.encode()
 
 
@@ -111,17 +110,9 @@ def request_token(request: Request, session_cookie: str) -> str:
     return token_for(_seed_of(request), request.cookies.get(session_cookie))
 
 
-def _login_cookie() -> str:
-    from ipplatform.dependencies import COOKIE_NAME  # here: dependencies imports this module
-
-    return COOKIE_NAME
-
-
-def template_globals(session_cookie: str | None = None) -> dict[str, Callable]:
+def template_globals(session_cookie: str) -> dict[str, Callable]:
     """``csrf_input()`` and ``csrf_token()`` for Jinja templates (they need ``request`` in the context: a
     macro that calls them must be imported ``with context``). ``session_cookie``: the login cookie's name."""
-    session_cookie = session_cookie or _login_cookie()
-
     def _request(ctx) -> Request:
         request = ctx.get("request")
         if request is None:
