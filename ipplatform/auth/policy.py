@@ -18,9 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import select
+
 from ipplatform.auth.enums import MEMBER_ROLES, Role
 from ipplatform.common.enums import ListingStatus
 from ipplatform.common.errors import Forbidden
+from ipplatform.organisations.models import Organisation
 
 STAFF = frozenset({Role.ADMIN, Role.OFFICE_STAFF})
 ADMIN_ONLY = frozenset({Role.ADMIN})
@@ -205,9 +208,5 @@ def org_scope(db, user, action: Action) -> set[int] | None:
         return set()
     ids = {user.org_id}
     if user.role == Role.AGENCY_MEMBER:
-        from sqlalchemy import select
-
-        from ipplatform.organisations.models import Organisation
-
         ids.update(db.scalars(select(Organisation.id).where(Organisation.custodian_org_id == user.org_id)))
     return ids

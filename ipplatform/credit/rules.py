@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ipplatform.credit.models import CreditFlag, DishonestEntity
 from ipplatform.outcomes.enums import DealStatus, DealType
+from ipplatform.organisations.models import Organisation
 from ipplatform.outcomes.models import Deal, deal_patent
 from ipplatform.patents.models import Patent
 
@@ -133,8 +134,6 @@ def evaluate(db: Session, deal: Deal, cfg: RuleConfig = RuleConfig(), rules: dic
 def flagged_org_ids(db: Session, org_ids: Iterable[int], *, under_review: bool = False) -> set[int]:
     """Those of ``org_ids`` on the dishonest list today or with a flag staff confirmed on one of their
     deals (public findings); with ``under_review`` (for office staff) also flags still open."""
-    from ipplatform.organisations.models import Organisation
-
     org_ids = sorted(set(org_ids))
     if not org_ids:
         return set()

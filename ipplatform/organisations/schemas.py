@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import Field, computed_field
 
 from ipplatform import reference
+from ipplatform.auth import policy
 from ipplatform.common.schemas import AppSchema, InputSchema
 from ipplatform.common.validators import CleanText, CreditCode, Email, Id, IndustryCode, Phone, RegionCode
 from ipplatform.organisations.enums import OrgKind
@@ -60,8 +61,6 @@ class OrganisationRead(AppSchema):
 
     @classmethod
     def for_user(cls, org, user) -> "OrganisationRead":
-        from ipplatform.auth import policy
-
         read = cls.model_validate(org)
         if policy.sees_contacts(user, org):
             return read
