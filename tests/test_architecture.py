@@ -172,6 +172,14 @@ def test_function_level_imports_are_listed():
     assert len(ALLOWED_FUNCTION_IMPORTS) <= 6, "at most a handful of function-level imports"
 
 
+def test_services_never_import_flows():
+    """Work across domains is a flow (``<domain>/flows.py``) that calls the services of several domains;
+    routers, pages and commands call flows. A service only imports downward, so never a flows module."""
+    wrong = sorted({(i.source, i.target) for i in project_imports()
+                    if i.source.rpartition(".")[2] == "service" and i.target.rpartition(".")[2] == "flows"})
+    assert not wrong, f"services importing flows: {wrong}"
+
+
 def test_the_graph_reader_sees_function_level_and_relative_imports(tmp_path):
     """The reader itself: a nested import is function-level unless it is in main() or a __main__ block."""
     tree = ast.parse("import a\n"
