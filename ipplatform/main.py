@@ -9,7 +9,6 @@ import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
 import ipplatform.models  # noqa: F401  (every table and mapper)
@@ -40,6 +39,9 @@ from ipplatform.credit.router import router as credit_router
 from ipplatform.stats.router import router as stats_router
 from ipplatform.matching.schedule import NightlyMatching, match_after_index
 from ipplatform.search.service import SearchService
+from web import routes as web_routes
+from web import security as web_security
+from web.errors import error_page
 
 
 def _warm_up(backend: SearchBackend, embedder_provider) -> None:
@@ -54,11 +56,6 @@ def _warm_up(backend: SearchBackend, embedder_provider) -> None:
 
 def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | None = None,
                embedder_provider=None, start_indexer: bool | None = None) -> FastAPI:
-    from web import security as web_security
-    from web.errors import error_page
-    from web.pages import STATIC_DIR
-    from web.pages import router as pages_router
-
     settings = get_settings()
     factory = session_factory(engine or default_engine())
     backend = search_backend or make_backend()
@@ -102,8 +99,7 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
     for router in (auth_router, organisations_router, patents_router, offers_router, demands_router, audit_router,
                    search_router, matching_router, outcomes_router, credit_router, stats_router):
         app.include_router(router, prefix="/api")
-    app.include_router(pages_router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    web_routes.install(app)  # the pages, /static and the pages' login redirect
     web_security.install(app)  # CSRF, security headers on every response, /docs from local files
 
     @app.get("/healthz", include_in_schema=False)

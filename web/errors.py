@@ -8,6 +8,9 @@ import logging
 from fastapi import Request
 from starlette.responses import Response
 
+from ipplatform.dependencies import optional_user
+from web.templating import render
+
 log = logging.getLogger(__name__)
 
 TITLES = {
@@ -28,8 +31,6 @@ TITLES = {
 
 def _visitor(request: Request):
     """The logged-in user for the page header, if it can be found cheaply; None otherwise."""
-    from ipplatform.dependencies import optional_user
-
     factory = getattr(request.app.state, "session_factory", None)
     if factory is None:
         return None, None
@@ -42,9 +43,8 @@ def _visitor(request: Request):
 
 
 def error_page(request: Request, status_code: int, body: dict, headers: dict[str, str]) -> Response:
-    """``body`` (the bilingual error) as the page for a browser, with the same status and headers."""
-    from web.pages import templates
-
+    """``body`` (the bilingual error) as the page for a browser, with the same status and headers: every
+    error status of the pages (400, 403 无权访问 with the reason, 404, 409, 422 …) uses ``error.html``."""
     # No database work for 5xx: the database may be what failed (or is locked for seconds).
     user, db = _visitor(request) if status_code < 500 else (None, None)
     details = [d["message_zh"] for d in body.get("detail", []) if d.get("message_zh")]
@@ -52,11 +52,9 @@ def error_page(request: Request, status_code: int, body: dict, headers: dict[str
     if len(details) == 1 and details[0] in message:
         details = []
     try:
-        return templates.TemplateResponse(
-            request, "error.html",
-            {"user": user, "status": status_code, "title": TITLES.get(status_code, "请求失败"), "message": message,
-             "details": details, "retry_after": headers.get("Retry-After")},
-            status_code=status_code, headers=headers)
+        return render(request, "error.html", user, status_code, headers=headers, status=status_code,
+                      title=TITLES.get(status_code, "请求失败"), message=message, details=details,
+                      retry_after=headers.get("Retry-After"))
     finally:
         if db is not None:
             db.close()

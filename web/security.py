@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ipplatform.common import csrf
 from ipplatform.dependencies import COOKIE_NAME
+from web.errors import error_page
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -62,8 +63,6 @@ async def csrf_refusal(request: Request):
     accept = request.headers.get("accept", "")
     if "application/json" in accept and "text/html" not in accept:
         return JSONResponse(csrf.CsrfRefused().body(), status_code=403)
-    from web.errors import error_page
-
     return error_page(request, 403, csrf.CsrfRefused().body(), {})
 
 

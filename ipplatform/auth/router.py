@@ -36,21 +36,9 @@ def logout(request: Request, session: CurrentAuthSession, db: DbSession):
 @router.post("/auth/password", status_code=204, summary="修改密码 / change your password (signs out your other sessions)")
 def change_password(request: Request, data: PasswordChange, user: CurrentUser, session: CurrentAuthSession,
                     db: DbSession):
-    change_own_password(request, db, user, session, data)
+    get_throttle(request).change_password(db, user, data.current_password, data.new_password,
+                                          keep_session_id=session.id, ip=sessions.client_ip(request))
     return Response(status_code=204)
-
-
-def change_own_password(request: Request, db, user, session, data: PasswordChange) -> None:
-    """The API's and the account page's password change: a wrong current password counts as a failed
-    login for the user (the throttle), so a stolen session cannot be used to guess it."""
-    throttle = get_throttle(request)
-    ip = sessions.client_ip(request)
-    throttle.check(user.username, ip)
-    try:
-        service.change_password(db, user, data.current_password, data.new_password, keep_session_id=session.id)
-    except service.WrongPassword:
-        throttle.failed(user.username, ip)
-        raise
 
 
 @router.get("/auth/me", response_model=UserRead)

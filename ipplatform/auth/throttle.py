@@ -80,6 +80,17 @@ class LoginThrottle:
             self.failed(username, ip)
         return user
 
+    def change_password(self, db: Session, user: User, current_password: str, new_password: str, *,
+                        keep_session_id: str | None, ip: str | None) -> None:
+        """``service.change_password`` behind the throttle (the API's and the account page's): a wrong current
+        password counts as a failed login for the user, so a stolen session cannot be used to guess it."""
+        self.check(user.username, ip)
+        try:
+            service.change_password(db, user, current_password, new_password, keep_session_id=keep_session_id)
+        except service.WrongPassword:
+            self.failed(user.username, ip)
+            raise
+
 
 def get_throttle(request: Request) -> LoginThrottle:
     return request.app.state.login_throttle

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import or_, select
+
+from ipplatform.auth import policy
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus
 from ipplatform.common.errors import Conflict
-from ipplatform.database import utcnow
+from ipplatform.common.schemas import paginate
+from ipplatform.database import json_list_contains, utcnow
 
 
 def transition(listing, target: ListingStatus) -> None:
@@ -23,13 +27,19 @@ def transition(listing, target: ListingStatus) -> None:
     listing.status = target
 
 
+# The lifecycle buttons on the detail pages and the API's lifecycle endpoints: action name -> target status.
+ACTIONS = {"publish": ListingStatus.PUBLISHED, "withdraw": ListingStatus.WITHDRAWN, "close": ListingStatus.CLOSED}
+
+
+def change_status(user, listing, target: ListingStatus) -> None:
+    """The one way a user moves a listing through its lifecycle (API and pages): the policy, then the rules."""
+    policy.require(user, policy.Action.LISTING_WRITE, *policy.listing_orgs(listing))
+    transition(listing, target)
+
+
 def visible_statuses_filter(db, model, user, org_columns):
     """SQL condition: what ``user`` may list (None: everything). Published for everyone; the listings
     of the organisations whose unpublished listings the policy lets the user read, in every status."""
-    from sqlalchemy import or_
-
-    from ipplatform.auth import policy
-
     scope = policy.org_scope(db, user, policy.Action.LISTING_READ_UNPUBLISHED)
     if scope is None:
         return None
@@ -42,11 +52,6 @@ def visible_statuses_filter(db, model, user, org_columns):
 def list_listings(db, model, org_columns, user, page, *, status=None, org_id=None, mode=None, q=None):
     """Offers or demands ``user`` may see, newest published first; ``org_columns`` are the model's
     organisation columns (an offer's owner and publisher, a demand's organisation)."""
-    from sqlalchemy import or_, select
-
-    from ipplatform.common.schemas import paginate
-    from ipplatform.database import json_list_contains
-
     stmt = select(model)
     visible = visible_statuses_filter(db, model, user, org_columns)
     if visible is not None:

@@ -6,19 +6,9 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Depends
 
-from ipplatform.auth import policy
-from ipplatform.auth.policy import Action
-from ipplatform.common import lifecycle
 from ipplatform.common.enums import ListingStatus
+from ipplatform.common.lifecycle import ACTIONS, change_status
 from ipplatform.dependencies import CurrentUser, DbSession
-
-ACTIONS = {"publish": ListingStatus.PUBLISHED, "withdraw": ListingStatus.WITHDRAWN, "close": ListingStatus.CLOSED}
-
-
-def change_status(user, listing, target: ListingStatus) -> None:
-    """The one way a user moves a listing through its lifecycle (API and pages)."""
-    policy.require(user, Action.LISTING_WRITE, *policy.listing_orgs(listing))
-    lifecycle.transition(listing, target)
 
 
 def _endpoint(target: ListingStatus, loader: Callable):

@@ -7,27 +7,16 @@ from fastapi import APIRouter, Depends, Query
 from ipplatform.auth import policy
 from ipplatform.auth.policy import Action
 from ipplatform.common.enums import ListingStatus, TransactionMode
-from ipplatform.common.errors import NotFound
 from ipplatform.common.listing_router import add_lifecycle_routes
 from ipplatform.common.schemas import Page, PageParams
 from ipplatform.demands import service
-from ipplatform.demands.models import Demand
+from ipplatform.demands.dependencies import VisibleDemand, visible_demand
 from ipplatform.demands.schemas import DemandCreate, DemandRead, DemandUpdate
 from ipplatform.dependencies import CurrentUser, DbSession, OptionalUser
 from ipplatform.organisations import service as org_service
 from ipplatform.common.validators import CleanText, Id
 
 router = APIRouter(prefix="/demands", tags=["demands"])
-
-
-def visible_demand(demand_id: Id, db: DbSession, user: OptionalUser) -> Demand:
-    demand = service.get(db, demand_id)
-    if not policy.can_read_listing(user, demand):
-        raise NotFound("demand", "需求信息", demand_id)
-    return demand
-
-
-VisibleDemand = Annotated[Demand, Depends(visible_demand)]
 
 
 @router.get("", response_model=Page[DemandRead])

@@ -7,27 +7,16 @@ from fastapi import APIRouter, Depends, Query
 from ipplatform.auth import policy
 from ipplatform.auth.policy import Action
 from ipplatform.common.enums import ListingStatus, TransactionMode
-from ipplatform.common.errors import NotFound
 from ipplatform.common.listing_router import add_lifecycle_routes
 from ipplatform.common.schemas import Page, PageParams
 from ipplatform.dependencies import CurrentUser, DbSession, OptionalUser
 from ipplatform.offers import service
-from ipplatform.offers.models import Offer
+from ipplatform.offers.dependencies import VisibleOffer, visible_offer
 from ipplatform.offers.schemas import OfferCreate, OfferRead, OfferUpdate
 from ipplatform.organisations import service as org_service
 from ipplatform.common.validators import CleanText, Id
 
 router = APIRouter(prefix="/offers", tags=["offers"])
-
-
-def visible_offer(offer_id: Id, db: DbSession, user: OptionalUser) -> Offer:
-    offer = service.get(db, offer_id)
-    if not policy.can_read_listing(user, offer):
-        raise NotFound("offer", "供给信息", offer_id)  # drafts of others are not revealed
-    return offer
-
-
-VisibleOffer = Annotated[Offer, Depends(visible_offer)]
 
 
 @router.get("", response_model=Page[OfferRead])

@@ -1,0 +1,81 @@
+"""Pages: technology demands (list, publish form, detail with matches and the feedback forms, lifecycle
+buttons)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from ipplatform.auth import policy
+from ipplatform.common.validators import Id
+from ipplatform.demands import service as demands_service
+from ipplatform.demands.dependencies import VisibleDemand, visible_demand
+from ipplatform.demands.models import Demand
+from ipplatform.demands.schemas import DemandCreate
+from ipplatform.dependencies import DbSession, OptionalUser
+from ipplatform.matching import service as matching_service
+from web import listings
+from web.dependencies import PageUser
+from web.forms import split_list, wan_to_yuan
+from web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/demands", response_class=HTMLResponse)
+def demand_list(request: Request, db: DbSession, user: OptionalUser, query: listings.ListQueryDep):
+    return listings.list_page(request, db, user, query, demands_service.list_demands, "demands.html")
+
+
+def _demand_form(request: Request, db, user, values: dict, errors: dict, status_code: int = 200) -> HTMLResponse:
+    return render(request, "demand_form.html", user, status_code, values=values, errors=errors,
+                  refused=listings.refusal(db, user, "demands"))
+
+
+@router.get("/demands/new", response_class=HTMLResponse)  # before /demands/{demand_id}
+def demand_new(request: Request, db: DbSession, user: PageUser):
+    return _demand_form(request, db, user, {}, {})
+
+
+def _demand_input(form) -> dict:
+    """The form's fields as ``DemandCreate`` input (amounts in 万元 become yuan)."""
+    return {
+        "title": form.get("title", ""), "description": form.get("description", ""),
+        "industry_code": form.get("industry_code") or None, "preferred_ipc": split_list(form.get("preferred_ipc")),
+        "budget_min": wan_to_yuan(form.get("budget_min")), "budget_max": wan_to_yuan(form.get("budget_max")),
+        "modes": form.getlist("modes"), "region_code": form.get("region_code") or None,
+        "deadline": form.get("deadline") or None, "contact_name": form.get("contact_name") or None,
+        "contact_phone": form.get("contact_phone") or None, "contact_email": form.get("contact_email") or None,
+        "publish": form.get("action") == "publish",
+    }
+
+
+@router.post("/demands/new", response_class=HTMLResponse)
+async def demand_create(request: Request, db: DbSession, user: PageUser):
+    form = await request.form()
+    data = _demand_input(form)
+    values = {**{k: form.get(k) for k in form.keys()}, "modes": data["modes"]}
+    return listings.create_listing(
+        db, user, DemandCreate, data, "demands",
+        create=lambda payload, org: demands_service.create(db, payload, org_id=org.id, user_id=user.id),
+        rerender=lambda errors, code: _demand_form(request, db, user, values, errors, code))
+
+
+def demand_page(request: Request, db, user, demand: Demand, status_code: int = 200,
+                feedback: dict | None = None) -> HTMLResponse:
+    """The demand's page; ``feedback`` (match_id, values, errors) shows a refused feedback form again."""
+    matches = matching_service.for_demand(db, demand.id) if policy.sees_matches(user, (demand.organisation,)) else []
+    return render(request, "demand_detail.html", user, status_code, demand=demand, matches=matches,
+                  can_edit=policy.can_edit_listing(user, demand),
+                  can_feedback=policy.allowed(user, policy.Action.MATCH_FEEDBACK, demand.organisation),
+                  feedback=feedback)
+
+
+@router.get("/demands/{demand_id}", response_class=HTMLResponse)
+def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand: VisibleDemand):
+    return demand_page(request, db, user, demand)
+
+
+@router.post("/demands/{listing_id}/{action}")
+def demand_action(db: DbSession, user: PageUser, listing_id: Id, action: listings.ListingAction):
+    return listings.change_status(db, user, "demands", visible_demand(listing_id, db, user), action)

@@ -1,0 +1,98 @@
+"""What the offer and demand pages share: the list page's query, creating a listing from a form, and the
+lifecycle buttons (publish / withdraw / close)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Literal, get_args
+from urllib.parse import urlencode
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from ipplatform.auth import policy
+from ipplatform.common import lifecycle
+from ipplatform.common.enums import ListingStatus, TransactionMode
+from ipplatform.common.errors import AppError, Forbidden
+from ipplatform.common.schemas import PageParams
+from ipplatform.common.validators import CleanText
+from ipplatform.organisations import service as org_service
+from web.forms import errors_by_field
+from web.templating import render
+
+# The lifecycle buttons post to /offers/{id}/{action} and /demands/{id}/{action} only: a catch-all
+# POST /{kind}/{id}/{action} would also take POST /api/offers/1 (which must be the API's 405) and every
+# other three-segment path.
+ListingAction = Literal["publish", "withdraw", "close"]
+assert set(get_args(ListingAction)) == set(lifecycle.ACTIONS)
+
+KIND_ZH = {"offers": "供给信息", "demands": "需求信息"}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The list page's query string: page, keyword, transaction mode, and "mine" (all of my own listings)."""
+
+    page: PageParams
+    q: str | None
+    mode: TransactionMode | None
+    mine: bool
+
+
+def list_query(page: Annotated[PageParams, Depends()], q: Annotated[CleanText | None, Query(max_length=100)] = None,
+               mode: TransactionMode | None = None, mine: bool = False) -> ListQuery:
+    return ListQuery(page=page, q=q or None, mode=mode, mine=mine)
+
+
+ListQueryDep = Annotated[ListQuery, Depends(list_query)]
+
+
+def list_page(request: Request, db, user, query: ListQuery, list_fn: Callable, template: str) -> HTMLResponse:
+    """A list page of offers or demands: the public's published ones, or all of the user's own ("mine")."""
+    own = bool(query.mine and user)
+    items, total = list_fn(db, user, query.page, status=None if own else ListingStatus.PUBLISHED, mode=query.mode,
+                           q=query.q, org_id=user.org_id if own else None)
+    kept = {"q": query.q, "mode": query.mode.value if query.mode else None, "mine": 1 if query.mine else None}
+    base = f"{request.url.path}?{urlencode({k: v for k, v in kept.items() if v})}&"  # the pager adds page=
+    return render(request, template, user, items=items, total=total, page=query.page, q=query.q or "",
+                  mode=query.mode, mine=query.mine, pager_base=base)
+
+
+def publisher_org(db, user, kind: str):
+    """The user's organisation, which a new listing is published for; 403 (the error page) if the user's
+    role may not publish listings."""
+    org = org_service.get(db, user.org_id)
+    if not policy.allowed(user, policy.Action.LISTING_WRITE, org):
+        raise Forbidden(f"Your role cannot publish {kind}", f"您的角色不能发布{KIND_ZH[kind]}")
+    return org
+
+
+def refusal(db, user, kind: str) -> str | None:
+    """The notice for a form the user may open but not submit (the role cannot publish), else None."""
+    try:
+        publisher_org(db, user, kind)
+    except Forbidden as exc:
+        return exc.message_zh
+    return None
+
+
+def create_listing(db, user, schema, data: dict, kind: str, *, create: Callable, rerender: Callable) -> Response:
+    """Create an offer or demand from a submitted form for the user's organisation: the browser goes to the
+    new listing, or the form is shown again with the messages per field (422); ``rerender(errors, status)``."""
+    org = publisher_org(db, user, kind)
+    try:
+        listing = create(schema.model_validate(data), org)
+    except (ValidationError, AppError) as exc:
+        db.rollback()
+        return rerender(errors_by_field(exc), 422)
+    return RedirectResponse(f"/{kind}/{listing.id}", status_code=303)
+
+
+def change_status(db, user, kind: str, listing, action: ListingAction) -> RedirectResponse:
+    """A lifecycle button: the policy and the lifecycle rules decide (403, 409 on the error page), then
+    back to the listing."""
+    lifecycle.change_status(user, listing, lifecycle.ACTIONS[action])
+    db.flush()
+    return RedirectResponse(f"/{kind}/{listing.id}", status_code=303)

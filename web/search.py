@@ -1,0 +1,54 @@
+"""Page: search offers and demands (query box, mode, sort, facet sidebar, highlighted hits, 相似供给)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+
+from ipplatform.common.errors import AppError
+from ipplatform.dependencies import DbSession, OptionalUser
+from ipplatform.search.documents import DocType
+from ipplatform.search.params import ALLOWED, query_params, request_from_query, similar_source
+from web.forms import errors_by_field
+from web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+FACET_TITLES = {"ipc_subclass": "IPC 小类", "industry_division": "行业", "county": "县区", "org_kind": "机构类型",
+                "patent_kind": "专利类型", "legal_status": "法律状态", "mode": "交易方式", "status": "状态"}
+FACET_PARAM = {"ipc_subclass": "ipc", "industry_division": "industry", "county": "region", "org_kind": "org_kind",
+               "patent_kind": "patent_kind", "legal_status": "legal_status", "mode": "tx_mode"}
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, db: DbSession, user: OptionalUser):
+    """Invalid filters and an unavailable search engine are shown above the (empty) results, answered 200:
+    the query box stays usable."""
+    params = query_params(request)
+    kind = params.pop("type", "offers")
+    doc_type = DocType.DEMAND if kind == "demands" else DocType.OFFER
+    source = similar_source(params.pop("similar_to", ""))
+    params = {k: v for k, v in params.items() if k in ALLOWED}
+    error, result = None, None
+    try:
+        result = request.app.state.search.search(db, doc_type, request_from_query(**params), user, source=source)
+    except ValidationError as exc:
+        error = "；".join(errors_by_field(exc).values())
+    except AppError as exc:  # SearchUnavailable (the engine is down) included
+        error = exc.message_zh
+
+    def link(**changes) -> str:
+        merged = {**params, "type": kind, **changes}
+        merged = {k: v for k, v in merged.items() if v not in (None, "", [])}
+        return "/search?" + urlencode(merged, doseq=True)
+
+    def toggle(field: str, value: str) -> str:
+        current = list(params.get(field, []))
+        current = [v for v in current if v != value] if value in current else [*current, value]
+        return link(**{field: current, "page": 1, "cursor": None})
+
+    return render(request, "search.html", user, result=result, error=error, params=params, kind=kind,
+                  link=link, toggle=toggle, facet_titles=FACET_TITLES, facet_param=FACET_PARAM)
