@@ -18,8 +18,8 @@ from fastapi.staticfiles import StaticFiles
 from markupsafe import escape
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ipplatform.auth.cookies import COOKIE_NAME
 from ipplatform.common import csrf
-from ipplatform.dependencies import COOKIE_NAME
 from web.errors import error_page
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "

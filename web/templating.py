@@ -10,10 +10,10 @@ from fastapi.templating import Jinja2Templates
 
 from ipplatform import reference
 from ipplatform.auth import policy
+from ipplatform.auth.cookies import COOKIE_NAME
 from ipplatform.common import csrf
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
 from ipplatform.common.lifecycle import ACTIONS as LISTING_ACTIONS
-from ipplatform.dependencies import COOKIE_NAME
 from ipplatform.offers.enums import Maturity
 from web.markup import highlighted
 
