@@ -39,7 +39,7 @@ def return_path(request: Request) -> str:
         query = request.url.query
         return request.url.path + (f"?{query}" if query else "")
     referer = urlsplit(request.headers.get("referer", ""))
-    if referer.netloc and referer.netloc == request.headers.get("host") and _local(referer.path):
+    if referer.netloc and referer.netloc.lower() == request.headers.get("host", "").lower() and _local(referer.path):
         return referer.path + (f"?{referer.query}" if referer.query else "")
     return "/"
 
