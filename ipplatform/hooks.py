@@ -41,8 +41,11 @@ def install_session_hooks(factory: sessionmaker[Session], *, facts: bool = True,
     """Attach the audit, search-outbox and (unless ``facts=False``) statistics-facts hooks to the
     sessions ``factory`` makes, in that order; returns ``factory``. ``on_outbox_commit()`` runs after
     every commit that wrote outbox entries. A factory takes the hooks once."""
-    if event.contains(factory, "after_flush", write_audit):
-        raise ValueError("this session factory already has its session hooks")
+    # Asked of a session's listeners, not event.contains(): that bookkeeping is keyed by id() and can
+    # match a garbage-collected factory's session class whose id was reused.
+    with factory() as probe:
+        if write_audit in probe.dispatch.after_flush:
+            raise ValueError("this session factory already has its session hooks")
     event.listen(factory, "after_flush", write_audit)
     outbox.install(factory, on_commit=on_outbox_commit)
     if facts:
