@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 
 from ipplatform.auth import policy
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus
-from ipplatform.common.errors import Conflict
+from ipplatform.common.errors import Conflict, NotFound
 from ipplatform.common.schemas import paginate
 from ipplatform.database import json_list_contains, utcnow
 
@@ -35,6 +35,13 @@ def change_status(user, listing, target: ListingStatus) -> None:
     """The one way a user moves a listing through its lifecycle (API and pages): the policy, then the rules."""
     policy.require(user, policy.Action.LISTING_WRITE, *policy.listing_orgs(listing))
     transition(listing, target)
+
+
+def readable(user, listing, entity: str, entity_zh: str):
+    """``listing`` if ``user`` may read it, else the 404 for ``entity`` (others' drafts are not revealed)."""
+    if not policy.can_read_listing(user, listing):
+        raise NotFound(entity, entity_zh, listing.id)
+    return listing
 
 
 def visible_statuses_filter(db, model, user, org_columns):

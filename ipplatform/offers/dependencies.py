@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from ipplatform.auth import policy
-from ipplatform.common.errors import NotFound
+from ipplatform.common import lifecycle
 from ipplatform.common.validators import Id
 from ipplatform.dependencies import DbSession, OptionalUser
 from ipplatform.offers import service
@@ -15,10 +14,7 @@ from ipplatform.offers.models import Offer
 
 
 def visible_offer(offer_id: Id, db: DbSession, user: OptionalUser) -> Offer:
-    offer = service.get(db, offer_id)
-    if not policy.can_read_listing(user, offer):
-        raise NotFound("offer", "供给信息", offer_id)  # drafts of others are not revealed
-    return offer
+    return lifecycle.readable(user, service.get(db, offer_id), "offer", "供给信息")
 
 
 VisibleOffer = Annotated[Offer, Depends(visible_offer)]
