@@ -127,18 +127,9 @@ def require(user, action: Action, *orgs) -> None:
 
 # ---- shorthands used across the code -------------------------------------------------------------
 
-def is_admin(user) -> bool:
-    return allowed(user, Action.USER_MANAGE)
-
-
 def reads_everything(user) -> bool:
     """Office staff and administrators: every listing in every status, statistics, audit."""
     return allowed(user, Action.STATS_READ)
-
-
-def acts_for(user, org) -> bool:
-    """May ``user`` change records owned by ``org`` (patents, listings)?"""
-    return allowed(user, Action.PATENT_WRITE, org)
 
 
 def offer_orgs(offer) -> tuple:
@@ -166,24 +157,8 @@ def match_orgs(match) -> tuple:
     return (match.demand.organisation, match.offer.owner, match.offer.publisher_org_id)
 
 
-def match_side(user, match) -> str | None:
-    """``"demand"`` or ``"offer"`` when ``user`` belongs to that side of ``match``."""
-    if user is None or user.role not in MEMBERS:
-        return None
-    if owns(user, match.demand.organisation):
-        return "demand"
-    if owns(user, match.offer.owner) or owns(user, match.offer.publisher_org_id):
-        return "offer"
-    return None
-
-
 def sees_matches(user, orgs: Iterable) -> bool:
     return allowed(user, Action.MATCH_READ, *orgs)
-
-
-def can_feedback(user, match) -> bool:
-    return allowed(user, Action.MATCH_FEEDBACK) or (
-        match_side(user, match) == "demand" and allowed(user, Action.MATCH_FEEDBACK, match.demand.organisation))
 
 
 def deal_parties(deal) -> tuple:

@@ -24,10 +24,6 @@ def patent_or_404(patent_id: Id, db: DbSession) -> Patent:
 CurrentPatent = Annotated[Patent, Depends(patent_or_404)]
 
 
-def _forbid_unless_acts_for(user, org) -> None:
-    policy.require(user, Action.PATENT_WRITE, org)
-
-
 @router.get("", response_model=Page[PatentRead])
 def list_patents(db: DbSession, page: Annotated[PageParams, Depends()], owner_org_id: Id | None = None,
                  q: Annotated[CleanText | None, Query(max_length=100)] = None):
@@ -42,18 +38,18 @@ def read_patent(patent: CurrentPatent):
 @router.post("", response_model=PatentRead, status_code=201)
 def create_patent(data: PatentCreate, user: CurrentUser, db: DbSession):
     owner = org_service.get(db, data.owner_org_id or user.org_id)
-    _forbid_unless_acts_for(user, owner)
+    policy.require(user, Action.PATENT_WRITE, owner)
     return service.create(db, data, owner.id)
 
 
 @router.patch("/{patent_id}", response_model=PatentRead)
 def update_patent(patent: CurrentPatent, data: PatentUpdate, user: CurrentUser, db: DbSession):
-    _forbid_unless_acts_for(user, patent.owner)
+    policy.require(user, Action.PATENT_WRITE, patent.owner)
     return service.update(db, patent, data)
 
 
 @router.delete("/{patent_id}", status_code=204)
 def delete_patent(patent: CurrentPatent, user: CurrentUser, db: DbSession):
-    _forbid_unless_acts_for(user, patent.owner)
+    policy.require(user, Action.PATENT_WRITE, patent.owner)
     service.delete(db, patent)
     return Response(status_code=204)
