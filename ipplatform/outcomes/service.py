@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ipplatform.common.errors import Conflict, FieldError, get_or_404
+from ipplatform.common.patch import assign
 from ipplatform.database import utcnow
 from ipplatform.matching.models import Match
 from ipplatform.organisations.models import Organisation
@@ -63,8 +64,7 @@ def conclude(db: Session, deal: Deal, data: DealRecord) -> Deal:
     match, the patents' holder, their offers, credit flags) is ``outcomes.flows.record_deal``'s work."""
     if deal.status == DealStatus.RECORDED:
         raise Conflict("the deal is already recorded", "该交易已登记", code="recorded")
-    for key, value in data.model_dump(exclude_unset=True).items():
-        setattr(deal, key, value)
+    assign(deal, data.model_dump(exclude_unset=True))
     if deal.recordal_date and deal.contract_date and deal.recordal_date < deal.contract_date:
         raise FieldError("recordal is before the contract", "备案/登记日期早于合同日期", field="recordal_date")
     deal.status = DealStatus.RECORDED
