@@ -361,13 +361,6 @@ def world(app):
 
 
 @pytest.fixture
-def db(app):
-    session = app.state.session_factory()
-    yield session
-    session.close()
-
-
-@pytest.fixture
 def client(app):
     """A fresh client (no cookies) per cell on the shared app."""
     return TestClient(app)
