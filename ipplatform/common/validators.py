@@ -252,12 +252,12 @@ def check_no_control_chars(value: str) -> str:
     return value
 
 
+_refuse_control_chars = _pydantic(check_no_control_chars)
+
+
 def _clean_text(value):
     if isinstance(value, str):  # checked before stripping: a control character is refused, not trimmed away
-        try:
-            check_no_control_chars(value)
-        except InvalidValue as exc:
-            raise exc.as_pydantic() from None
+        _refuse_control_chars(value)
     return _strip_text(value)
 
 
