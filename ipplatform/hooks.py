@@ -35,17 +35,17 @@ from ipplatform.database import session_factory
 from ipplatform.search import outbox
 from ipplatform.stats.listener import refresh_facts
 
+HOOKED = "_ipplatform_hooks"  # attribute set on a factory that has its hooks (they must not run twice)
+
 
 def install_session_hooks(factory: sessionmaker[Session], *, facts: bool = True,
                           on_outbox_commit: Callable[[], None] | None = None) -> sessionmaker[Session]:
     """Attach the audit, search-outbox and (unless ``facts=False``) statistics-facts hooks to the
     sessions ``factory`` makes, in that order; returns ``factory``. ``on_outbox_commit()`` runs after
     every commit that wrote outbox entries. A factory takes the hooks once."""
-    # Asked of a session's listeners, not event.contains(): that bookkeeping is keyed by id() and can
-    # match a garbage-collected factory's session class whose id was reused.
-    with factory() as probe:
-        if write_audit in probe.dispatch.after_flush:
-            raise ValueError("this session factory already has its session hooks")
+    if getattr(factory, HOOKED, False):
+        raise ValueError("this session factory already has its session hooks")
+    setattr(factory, HOOKED, True)
     event.listen(factory, "after_flush", write_audit)
     outbox.install(factory, on_commit=on_outbox_commit)
     if facts:
