@@ -11,7 +11,7 @@ from ipplatform.dependencies import CurrentUser, DbSession, OptionalUser, StaffU
 from ipplatform.organisations import service
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.models import Organisation
-from ipplatform.organisations.schemas import OrganisationCreate, OrganisationRead, OrganisationUpdate
+from ipplatform.organisations.schemas import CONTACT_FIELDS, OrganisationCreate, OrganisationRead, OrganisationUpdate
 from ipplatform.common.validators import CleanText, Id
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
@@ -24,16 +24,24 @@ def org_or_404(org_id: Id, db: DbSession) -> Organisation:
 CurrentOrg = Annotated[Organisation, Depends(org_or_404)]
 
 
+def _read(org: Organisation, user) -> OrganisationRead:
+    """What ``user`` may see of ``org``: contacts and address only for its members and staff."""
+    read = OrganisationRead.model_validate(org)
+    if policy.sees_contacts(user, org):
+        return read
+    return read.model_copy(update={**dict.fromkeys(CONTACT_FIELDS), "contacts_visible": False})
+
+
 @router.get("", response_model=Page[OrganisationRead])
 def list_organisations(db: DbSession, user: OptionalUser, page: Annotated[PageParams, Depends()],
                        kind: OrgKind | None = None, q: Annotated[CleanText | None, Query(max_length=100)] = None):
     orgs, total = service.list_orgs(db, page, kind, q)
-    return Page.of(([OrganisationRead.for_user(o, user) for o in orgs], total), page)
+    return Page.of(([_read(o, user) for o in orgs], total), page)
 
 
 @router.get("/{org_id}", response_model=OrganisationRead)
 def read_organisation(org: CurrentOrg, user: OptionalUser):
-    return OrganisationRead.for_user(org, user)
+    return _read(org, user)
 
 
 @router.post("", response_model=OrganisationRead, status_code=201)

@@ -3,7 +3,6 @@ from __future__ import annotations
 from pydantic import Field, computed_field
 
 from ipplatform import reference
-from ipplatform.auth import policy
 from ipplatform.common.schemas import AppSchema, InputSchema
 from ipplatform.common.validators import CleanText, CreditCode, Email, Id, IndustryCode, Phone, RegionCode
 from ipplatform.organisations.enums import OrgKind
@@ -42,7 +41,7 @@ CONTACT_FIELDS = ("address", "contact_name", "contact_phone", "contact_email")
 class OrganisationRead(AppSchema):
     """An organisation. Name, kind, credit code (public in the national credit system), division,
     industry, custodian and verification are public; address and contacts are null except for the
-    organisation's own members and office staff (``contacts_visible``)."""
+    organisation's own members and office staff (``contacts_visible``; the router decides)."""
 
     id: int
     kind: OrgKind
@@ -58,13 +57,6 @@ class OrganisationRead(AppSchema):
     verified: bool
     synthetic: bool
     contacts_visible: bool = True
-
-    @classmethod
-    def for_user(cls, org, user) -> "OrganisationRead":
-        read = cls.model_validate(org)
-        if policy.sees_contacts(user, org):
-            return read
-        return read.model_copy(update={**dict.fromkeys(CONTACT_FIELDS), "contacts_visible": False})
 
     @computed_field
     def kind_zh(self) -> str:
