@@ -21,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 
 def _locked(request: Request, template: str, user, exc: LoginLocked, **context) -> HTMLResponse:
     """The form again with the throttle's refusal (429) and its ``Retry-After``."""
-    return render(request, template, user, exc.status_code, headers={"Retry-After": str(exc.retry_after)}, **context)
+    return render(request, template, user, exc.status_code, headers=exc.headers(), **context)
 
 
 @router.get("/login", response_class=HTMLResponse)

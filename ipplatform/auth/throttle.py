@@ -24,7 +24,6 @@ import math
 import time
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -48,6 +47,9 @@ class LoginLocked(AppError):
         super().__init__(f"Too many failed logins; try again in {minutes} minutes",
                          f"登录失败次数过多，请 {minutes} 分钟后再试")
         self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class LoginThrottle:
@@ -97,9 +99,5 @@ def get_throttle(request: Request) -> LoginThrottle:
 
 
 def install(app: FastAPI) -> None:
-    """A fresh throttle for ``app`` and the 429 answer with ``Retry-After``."""
+    """A fresh throttle for ``app`` (its 429 with ``Retry-After`` is answered by the ``AppError`` handler)."""
     app.state.login_throttle = LoginThrottle()
-
-    @app.exception_handler(LoginLocked)
-    async def _locked(_request: Request, exc: LoginLocked) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status_code, headers={"Retry-After": str(exc.retry_after)})
