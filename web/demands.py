@@ -52,13 +52,10 @@ def _demand_input(form) -> dict:
 
 @router.post("/demands/new", response_class=HTMLResponse)
 async def demand_create(request: Request, db: DbSession, user: PageUser):
-    form = await request.form()
-    data = _demand_input(form)
-    values = {**{k: form.get(k) for k in form.keys()}, "modes": data["modes"]}
-    return listings.create_listing(
-        db, user, DemandCreate, data, "demands",
+    return await listings.create_listing(
+        request, db, user, "demands", DemandCreate, _demand_input, kept=("modes",),
         create=lambda payload, org: demands_service.create(db, payload, org_id=org.id, user_id=user.id),
-        rerender=lambda errors, code: _demand_form(request, db, user, values, errors, code))
+        form_page=_demand_form)
 
 
 def demand_page(request: Request, db, user, demand: Demand, status_code: int = 200,

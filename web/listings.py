@@ -78,15 +78,21 @@ def refusal(db, user, kind: str) -> str | None:
     return None
 
 
-def create_listing(db, user, schema, data: dict, kind: str, *, create: Callable, rerender: Callable) -> Response:
-    """Create an offer or demand from a submitted form for the user's organisation: the browser goes to the
-    new listing, or the form is shown again with the messages per field (422); ``rerender(errors, status)``."""
+async def create_listing(request: Request, db, user, kind: str, schema, form_input: Callable, *,
+                         kept: tuple[str, ...], create: Callable, form_page: Callable) -> Response:
+    """Create an offer or demand from the submitted form for the user's organisation: the browser goes to the
+    new listing, or the form is shown again (422) with the messages per field and what was entered.
+    ``form_input(form)``: the schema's input; ``kept``: its fields the form shows again as parsed (lists);
+    ``create(payload, org)``; ``form_page(request, db, user, values, errors, status)``."""
     org = publisher_org(db, user, kind)
+    form = await request.form()
+    data = form_input(form)
     try:
         listing = create(schema.model_validate(data), org)
     except (ValidationError, AppError) as exc:
         db.rollback()
-        return rerender(errors_by_field(exc), 422)
+        values = {**{k: form.get(k) for k in form.keys()}, **{k: data[k] for k in kept}}
+        return form_page(request, db, user, values, errors_by_field(exc), 422)
     return RedirectResponse(f"/{kind}/{listing.id}", status_code=303)
 
 

@@ -55,14 +55,11 @@ def _offer_input(form) -> dict:
 
 @router.post("/offers/new", response_class=HTMLResponse)
 async def offer_create(request: Request, db: DbSession, user: PageUser):
-    form = await request.form()
-    data = _offer_input(form)
-    values = {**{k: form.get(k) for k in form.keys()}, "patent_ids": data["patent_ids"], "modes": data["modes"]}
-    return listings.create_listing(
-        db, user, OfferCreate, data, "offers",
+    return await listings.create_listing(
+        request, db, user, "offers", OfferCreate, _offer_input, kept=("patent_ids", "modes"),
         create=lambda payload, org: offers_service.create(db, payload, owner=org, publisher_org_id=user.org_id,
                                                           user_id=user.id),
-        rerender=lambda errors, code: _offer_form(request, db, user, values, errors, code))
+        form_page=_offer_form)
 
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)
