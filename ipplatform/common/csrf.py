@@ -31,10 +31,9 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ipplatform.common.errors import Forbidden
+from ipplatform.common.errors import BodyTooLarge, Forbidden
 from ipplatform.config import get_settings
 
 COOKIE = "ipp_csrf"
@@ -42,15 +41,11 @@ FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-MAX_FORM_BYTES = 16 * 1024 * 1024  # page forms are a few KiB; a larger form body is refused (413)
+MAX_FORM_BYTES = 16 * 1024 * 1024  # page forms are a few KiB; a larger form body is refused (BodyTooLarge: 413)
 MESSAGE = "The page has expired or the request did not come from this site; reload the page and try again"
 MESSAGE_ZH = "页面已过期或请求来源无效，请刷新页面后重试"
 _SEED = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 _STATE_SEED, _STATE_NEW, _STATE_OK = "csrf_seed", "csrf_new_seed", "csrf_verified"
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class CsrfRefused(Forbidden):
@@ -178,11 +173,7 @@ class CSRFMiddleware:
         path = scope["path"]
         if scope["method"] in UNSAFE_METHODS and not (path == self.api_prefix or
                                                        path.startswith(self.api_prefix + "/")):
-            try:
-                body, receive = await self._body(request, receive)
-            except _TooLarge:
-                await PlainTextResponse("请求内容过大 (request body too large)", status_code=413)(scope, receive, send)
-                return
+            body, receive = await self._body(request, receive)  # BodyTooLarge: answered by BodySizeLimit
             token = request.headers.get(HEADER) or (await self._form_token(scope, body) if body else None)
             seed = request.cookies.get(COOKIE)
             if not same_origin(request.headers) or not valid(seed, request.cookies.get(self.session_cookie), token):
@@ -207,7 +198,7 @@ class CSRFMiddleware:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > MAX_FORM_BYTES:
-                raise _TooLarge()
+                raise BodyTooLarge(MAX_FORM_BYTES)
             if not message.get("more_body", False):
                 break
         body, replayed = b"".join(chunks), False
