@@ -79,19 +79,18 @@ class InsecureSecretKey(RuntimeError):
     """IPP_SECRET_KEY is a known or short value: refuse to start (the app would accept forged logins)."""
 
 
+_SECRET_KEY_REMEDY = (
+    f"Unset IPP_SECRET_KEY (a random key is then generated in {{data_dir}}/{SECRET_KEY_FILE}) or set a long random "
+    "value, e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))'. IPP_ENV=development or test accepts it.")
+
+
 def check_secret_key(key: str) -> None:
     if key.strip().lower() in KNOWN_WEAK_KEYS:
-        raise InsecureSecretKey(
-            "IPP_SECRET_KEY is a published example value: anyone could forge logins. Unset IPP_SECRET_KEY "
-            f"(a random key is then generated in {{data_dir}}/{SECRET_KEY_FILE}) or set a long random value, "
-            "e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))'. "
-            "IPP_ENV=development or test accepts it.")
+        raise InsecureSecretKey(f"IPP_SECRET_KEY is a published example value: anyone could forge logins. "
+                                f"{_SECRET_KEY_REMEDY}")
     if len(key) < MIN_SECRET_KEY_LENGTH:
-        raise InsecureSecretKey(
-            f"IPP_SECRET_KEY is {len(key)} characters long; at least {MIN_SECRET_KEY_LENGTH} are required. "
-            f"Unset it (a random key is then generated in {{data_dir}}/{SECRET_KEY_FILE}) or set a long random "
-            "value, e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))'. "
-            "IPP_ENV=development or test accepts it.")
+        raise InsecureSecretKey(f"IPP_SECRET_KEY is {len(key)} characters long; at least {MIN_SECRET_KEY_LENGTH} "
+                                f"are required. {_SECRET_KEY_REMEDY}")
 
 
 def installation_secret_key(data_dir: Path) -> str:
