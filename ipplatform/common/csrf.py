@@ -65,8 +65,11 @@ def token_for(seed: str, session: str | None) -> str:
     return hmac.new(_secret(), message, hashlib.sha256).hexdigest()
 
 
-def valid(seed: str | None, session: str | None, token: str | None) -> bool:
-    if not seed or not token or not _SEED.fullmatch(seed):
+def accepted(request: Request, session: str | None, token: str | None) -> bool:
+    """Does the unsafe ``request`` come from this site (:func:`same_origin`) and carry the ``token`` of its
+    ``ipp_csrf`` seed and login cookie ``session``?"""
+    seed = request.cookies.get(COOKIE)
+    if not seed or not token or not _SEED.fullmatch(seed) or not same_origin(request.headers):
         return False
     return hmac.compare_digest(token_for(seed, session), token)
 
@@ -135,8 +138,7 @@ def check_cookie_authenticated(request: Request, session: str) -> None:
     pass)."""
     if request.method not in UNSAFE_METHODS or request.scope.get("state", {}).get(_STATE_OK):
         return
-    if not same_origin(request.headers) or not valid(request.cookies.get(COOKIE), session,
-                                                      request.headers.get(HEADER)):
+    if not accepted(request, session, request.headers.get(HEADER)):
         raise CsrfRefused()
 
 
@@ -175,8 +177,7 @@ class CSRFMiddleware:
                                                        path.startswith(self.api_prefix + "/")):
             body, receive = await self._body(request, receive)  # BodyTooLarge: answered by BodySizeLimit
             token = request.headers.get(HEADER) or (await self._form_token(scope, body) if body else None)
-            seed = request.cookies.get(COOKIE)
-            if not same_origin(request.headers) or not valid(seed, request.cookies.get(self.session_cookie), token):
+            if not accepted(request, request.cookies.get(self.session_cookie), token):
                 response = await self.refusal(request)  # its page may issue a seed: sent as a cookie too
                 await response(scope, receive, send_with_cookie)
                 return
