@@ -11,7 +11,7 @@ who was signed in from where); expired rows of a user are deleted at their next 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from fastapi import Request
 from sqlalchemy import delete, select, update
@@ -24,11 +24,6 @@ from ipplatform.database import utcnow
 
 # last_seen_at is written at most this often per session (not on every request).
 TOUCH_INTERVAL = timedelta(minutes=5)
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite returns naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
 def client_ip(request: Request) -> str | None:
@@ -62,7 +57,7 @@ def active(db: Session, claims: TokenClaims) -> AuthSession | None:
         AuthSession.revoked_at.is_(None), AuthSession.expires_at > now))
     if session is None or not session.user.is_active:
         return None
-    if _aware(session.last_seen_at) < now - TOUCH_INTERVAL:
+    if session.last_seen_at < now - TOUCH_INTERVAL:
         session.last_seen_at = now
     return session
 

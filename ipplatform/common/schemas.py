@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from ipplatform.common.validators import PageNumber
 
@@ -12,15 +11,6 @@ T = TypeVar("T")
 
 class AppSchema(BaseModel):
     model_config = ConfigDict(from_attributes=True, str_strip_whitespace=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _aware_datetimes(cls, value):
-        """Timestamps are stored in UTC; SQLite hands them back naive. Attach UTC so every datetime
-        serialises as RFC 3339 with an offset (the OpenAPI ``date-time`` format)."""
-        if isinstance(value, datetime) and value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value
 
 
 class InputSchema(AppSchema):

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ipplatform.database import Base, TimestampMixin, utcnow
+from ipplatform.database import Base, TimestampMixin, UTCDateTime, utcnow
 
 
 class DishonestEntity(TimestampMixin, Base):
@@ -36,4 +36,4 @@ class CreditFlag(Base):
     message_zh: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(12), default="open")  # open / cleared / confirmed
     reviewed_by_id: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

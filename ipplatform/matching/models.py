@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ipplatform.database import Base, TimestampMixin, str_enum, utcnow
+from ipplatform.database import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
 from ipplatform.demands.models import Demand
 from ipplatform.matching.enums import CooperationIntent, MatchSource, MatchStatus
 from ipplatform.offers.models import Offer
@@ -30,14 +30,14 @@ class Match(TimestampMixin, Base):
     explanation: Mapped[dict] = mapped_column(JSON, default=dict)
     source: Mapped[MatchSource] = mapped_column(str_enum(MatchSource), default=MatchSource.AUTOMATIC)
     status: Mapped[MatchStatus] = mapped_column(str_enum(MatchStatus), default=MatchStatus.SUGGESTED, index=True)
-    suggested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    viewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    negotiating_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    agreed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suggested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    negotiating_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     notified: Mapped[bool] = mapped_column(Boolean, default=False)
 
     demand: Mapped[Demand] = relationship(lazy="joined")
@@ -57,6 +57,6 @@ class MatchFeedback(Base):
     prospect_rating: Mapped[int | None] = mapped_column(Integer)
     improvement_needs: Mapped[str | None] = mapped_column(Text)
     intent: Mapped[CooperationIntent] = mapped_column(str_enum(CooperationIntent))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ipc_subclasses: Mapped[list[str]] = mapped_column(JSON, default=list)  # of the offer, for learning
     note: Mapped[str | None] = mapped_column(String(200))

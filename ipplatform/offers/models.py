@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ipplatform.common.enums import ListingStatus
-from ipplatform.database import Base, TimestampMixin, str_enum
+from ipplatform.database import Base, TimestampMixin, UTCDateTime, str_enum
 from ipplatform.offers.enums import Maturity
 from ipplatform.organisations.models import Organisation
 from ipplatform.patents.models import Patent
@@ -43,7 +43,7 @@ class Offer(TimestampMixin, Base):
     contact_phone: Mapped[str | None] = mapped_column(String(30))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     status: Mapped[ListingStatus] = mapped_column(str_enum(ListingStatus), default=ListingStatus.DRAFT, index=True)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
