@@ -95,7 +95,7 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
     app.state.matcher = matcher
     install_handlers(app, error_page=error_page)  # JSON for /api, the Chinese error page for browsers
     api_document.install(app)  # the OpenAPI document names the real error bodies and statuses
-    login_throttle.install(app)  # fresh failed-login counters per app, and their 429 answer
+    login_throttle.install(app)  # fresh failed-login counters per app
     for router in (auth_router, organisations_router, patents_router, offers_router, demands_router, audit_router,
                    search_router, matching_router, outcomes_router, credit_router, stats_router):
         app.include_router(router, prefix="/api")

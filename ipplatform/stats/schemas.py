@@ -41,4 +41,4 @@ class StatsQuery(AppSchema):
 
 def parse_filters(params: dict[str, str]) -> ind.Filters:
     """The filters from a page's query string (pydantic's ValidationError for bad values)."""
-    return StatsQuery.model_validate({k: v for k, v in params.items() if k in StatsQuery.model_fields}).filters()
+    return StatsQuery.model_validate(params).filters()  # other query parameters (page, …) are ignored
