@@ -21,6 +21,8 @@ from ipplatform.common.errors import install_handlers
 from ipplatform.database import default_engine, session_factory
 from ipplatform.hooks import install_session_hooks
 from ipplatform.demands.router import router as demands_router
+from ipplatform.events.router import router as events_router
+from ipplatform.imports.router import router as imports_router
 from ipplatform.offers.router import router as offers_router
 from ipplatform.organisations.router import router as organisations_router
 from ipplatform.patents.router import router as patents_router
@@ -97,7 +99,8 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
     api_document.install(app)  # the OpenAPI document names the real error bodies and statuses
     login_throttle.install(app)  # fresh failed-login counters per app
     for router in (auth_router, organisations_router, patents_router, offers_router, demands_router, audit_router,
-                   search_router, matching_router, outcomes_router, credit_router, stats_router):
+                   search_router, matching_router, outcomes_router, credit_router, stats_router, imports_router,
+                   events_router):
         app.include_router(router, prefix="/api")
     web_routes.install(app)  # the pages, /static and the pages' login redirect
     web_security.install(app)  # CSRF, security headers on every response, /docs from local files

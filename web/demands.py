@@ -17,9 +17,11 @@ from ipplatform.matching import service as matching_service
 from web import listings
 from web.dependencies import PageUser
 from web.forms import split_list, wan_to_yuan
+from web.navigation import NavItem, may
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
+NAV = [NavItem("技术需求", "/demands", 11), NavItem("发布需求", "/demands/new", 21, may(policy.Action.LISTING_WRITE)), NavItem("我的需求", "/demands?mine=1", 31, may(policy.Action.LISTING_WRITE))]
 
 
 @router.get("/demands", response_class=HTMLResponse)

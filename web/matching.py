@@ -15,9 +15,11 @@ from ipplatform.matching.schemas import FeedbackCreate
 from web.demands import demand_page
 from web.dependencies import PageUser
 from web.forms import errors_by_field
+from web.navigation import NavItem, may
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
+NAV = [NavItem("匹配推送", "/matches", 35, may(policy.Action.MATCH_READ))]
 FEEDBACK_FIELDS = ("prospect_rating", "improvement_needs", "intent")
 
 

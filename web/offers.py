@@ -17,9 +17,11 @@ from ipplatform.patents import service as patents_service
 from web import listings
 from web.dependencies import PageUser
 from web.forms import split_list, wan_to_yuan
+from web.navigation import NavItem, may
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
+NAV = [NavItem("专利供给", "/offers", 10), NavItem("发布供给", "/offers/new", 20, may(policy.Action.LISTING_WRITE)), NavItem("我的供给", "/offers?mine=1", 30, may(policy.Action.LISTING_WRITE))]
 
 
 @router.get("/offers", response_class=HTMLResponse)

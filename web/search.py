@@ -12,10 +12,13 @@ from ipplatform.common.errors import AppError
 from ipplatform.dependencies import DbSession, OptionalUser
 from ipplatform.search.documents import DocType
 from ipplatform.search.params import ALLOWED, query_params, request_from_query, similar_source
+from ipplatform.auth import policy
 from web.forms import errors_by_field
+from web.navigation import NavItem, may
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
+NAV = [NavItem("检索", "/search", 12)]
 
 FACET_TITLES = {"ipc_subclass": "IPC 小类", "industry_division": "行业", "county": "县区", "org_kind": "机构类型",
                 "patent_kind": "专利类型", "legal_status": "法律状态", "mode": "交易方式", "status": "状态"}

@@ -15,11 +15,14 @@ from ipplatform.stats import indicators as ind
 from ipplatform.stats.records import records
 from ipplatform.stats.schemas import parse_filters
 from ipplatform.stats.summary import summary
+from ipplatform.auth import policy
 from web.dependencies import StaffPageUser
 from web.forms import errors_by_field
+from web.navigation import NavItem, may
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
+NAV = [NavItem("运营统计", "/stats", 50, may(policy.Action.STATS_READ))]
 RECORDS_PER_PAGE = 50
 
 

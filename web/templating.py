@@ -15,6 +15,7 @@ from ipplatform.common import csrf
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
 from ipplatform.common.lifecycle import ACTIONS as LISTING_ACTIONS
 from ipplatform.offers.enums import Maturity
+from web import navigation
 from web.markup import highlighted
 
 HERE = Path(__file__).resolve().parent
@@ -32,7 +33,8 @@ def wan(value) -> str:
 templates.env.globals.update(
     modes=TransactionMode, statuses=ListingStatus, maturities=Maturity, counties=reference.xinyang_counties,
     industry_name=lambda code: reference.industry_name(code, ""), region_name=lambda code: reference.region_name(code, ""),
-    reads_everything=policy.reads_everything, listing_actions_to=LISTING_ACTIONS, listing_transitions=LISTING_TRANSITIONS)
+    reads_everything=policy.reads_everything, listing_actions_to=LISTING_ACTIONS, listing_transitions=LISTING_TRANSITIONS,
+    nav_items=navigation.items_for)
 templates.env.globals.update(csrf.template_globals(COOKIE_NAME))  # csrf_input(), csrf_token() for every form
 templates.env.filters["wan"] = wan
 templates.env.filters["highlighted"] = highlighted  # search and match highlights: never |safe

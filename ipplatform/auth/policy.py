@@ -125,6 +125,15 @@ def require(user, action: Action, *orgs) -> None:
         raise Forbidden(rule.message, rule.message_zh)
 
 
+def may_ever(user, action: Action) -> bool:
+    """Could ``user``'s role do ``action`` on some record (their own organisation's, or anyone's)? For showing
+    an entry point (a menu item, a button) only to those who can use it; the write itself still asks ``require``."""
+    if user is None or not getattr(user, "is_active", True):
+        return False
+    rule = RULES[action]
+    return user.role in rule.any or user.role in rule.own
+
+
 # ---- shorthands used across the code -------------------------------------------------------------
 
 def reads_everything(user) -> bool:

@@ -1,0 +1,8 @@
+"""Pages: the industry glossary (colloquial ↔ technical terms) kept by office staff."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
+NAV: list = []  # web.navigation.NavItem entries for the top menu
