@@ -14,7 +14,7 @@ from ipplatform.patents.enums import LegalStatus, PatentKind
 
 
 class OfferFields(ContactFields, InputSchema):
-    title: CleanText = Field(min_length=4, max_length=200)
+    title: CleanText = Field(min_length=2, max_length=200)
     description: CleanText | None = Field(None, max_length=5000)
     patent_ids: list[Id] = Field(min_length=1, max_length=50)
     modes: ModeList = Field(min_length=1)
@@ -52,7 +52,7 @@ class OfferCreate(OfferFields):
 
 
 class OfferUpdate(ContactFields, InputSchema):
-    title: CleanText | None = Field(None, min_length=4, max_length=200)
+    title: CleanText | None = Field(None, min_length=2, max_length=200)
     description: CleanText | None = Field(None, max_length=5000)
     patent_ids: list[Id] | None = Field(None, min_length=1, max_length=50)
     modes: ModeList | None = Field(None, min_length=1)
