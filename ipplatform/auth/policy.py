@@ -52,6 +52,7 @@ class Action(StrEnum):
     CREDIT_REVIEW = "credit.review"  # review flags, keep the dishonest list
     CREDIT_READ_OPEN = "credit.read_open"  # see flags still under review
     AUDIT_READ = "audit.read"
+    GLOSSARY_MANAGE = "glossary.manage"  # read and edit the industry glossary (行业术语表) used by matching
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ RULES: dict[Action, Rule] = {
     Action.CREDIT_REVIEW: Rule(NOBODY, STAFF, "Only office staff supervise credit", "仅知识产权局工作人员可以办理信用监管"),
     Action.CREDIT_READ_OPEN: Rule(NOBODY, STAFF, "Flags under review are for office staff", "待核查的信用预警仅对工作人员可见"),
     Action.AUDIT_READ: Rule(NOBODY, STAFF, "The audit trail is for office staff", "操作日志仅对知识产权局工作人员开放"),
+    Action.GLOSSARY_MANAGE: Rule(NOBODY, STAFF, "Only office staff maintain the industry glossary",
+                                 "仅知识产权局工作人员可以维护行业术语表"),
 }
 
 
