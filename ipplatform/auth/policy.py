@@ -35,6 +35,7 @@ class Action(StrEnum):
     ORG_CREATE = "organisation.create"
     ORG_UPDATE = "organisation.update"
     ORG_VERIFY = "organisation.verify"
+    ORG_ADMINISTER = "organisation.administer"  # office staff keep the register: edit any organisation, custodian
     ORG_READ_CONTACTS = "organisation.read_contacts"  # contact person, phone, e-mail, address
     USER_MANAGE = "user.manage"
     PATENT_WRITE = "patent.write"  # register, edit, delete
@@ -67,6 +68,8 @@ RULES: dict[Action, Rule] = {
     Action.ORG_CREATE: Rule(NOBODY, STAFF, "Only office staff register organisations", "仅知识产权局工作人员可以登记机构"),
     Action.ORG_UPDATE: Rule(MEMBERS, ADMIN_ONLY, "You may only edit your own organisation", "只能修改本机构信息"),
     Action.ORG_VERIFY: Rule(NOBODY, STAFF, "Only office staff verify organisations", "仅知识产权局工作人员可以认证机构"),
+    Action.ORG_ADMINISTER: Rule(NOBODY, STAFF, "Only office staff maintain the organisation register",
+                                "仅知识产权局工作人员可以维护机构登记信息"),
     Action.ORG_READ_CONTACTS: Rule(MEMBERS, STAFF, "Contact details are for the organisation and staff",
                                    "联系方式仅对本机构和工作人员可见"),
     Action.USER_MANAGE: Rule(NOBODY, ADMIN_ONLY, "Only administrators may manage users", "仅系统管理员可以管理用户"),
