@@ -14,7 +14,8 @@ from tests.conftest import throwaway_database
 EXPECTED_TABLES = {"organisation", "user_account", "patent", "offer", "offer_patent", "demand", "audit_record",
                    "search_outbox", "embedding_cache", "match", "match_feedback", "deal", "deal_patent",
                    "conversion", "conversion_patent", "dishonest_entity", "credit_flag", "stat_deal", "stat_deal_day",
-                   "stat_deal_patent", "stat_listed_patent", "stat_converted_patent", "auth_session"}
+                   "stat_deal_patent", "stat_listed_patent", "stat_converted_patent", "auth_session",
+                   "import_job"}
 
 
 @pytest.fixture

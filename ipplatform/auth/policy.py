@@ -48,6 +48,7 @@ class Action(StrEnum):
     DEAL_WRITE = "deal.write"  # create and record: the rights holder's side
     DEAL_READ = "deal.read"  # either party (holder, counterparty, lender)
     DEAL_IMPORT = "deal.import"
+    IMPORT_WRITE = "import.write"  # bulk import of patents, offers and demands for an organisation; its jobs
     CONVERSION_WRITE = "conversion.write"  # the implementing organisation
     STATS_READ = "stats.read"
     CREDIT_REVIEW = "credit.review"  # review flags, keep the dishonest list
@@ -89,6 +90,8 @@ RULES: dict[Action, Rule] = {
                             "register or record a deal", "仅权利人（或其托管机构）和知识产权局工作人员可以登记交易"),
     Action.DEAL_READ: Rule(MEMBERS, STAFF, "Not your deal", "无权查看该交易"),
     Action.DEAL_IMPORT: Rule(NOBODY, STAFF, "Only office staff import deals", "仅知识产权局工作人员可以批量导入交易"),
+    Action.IMPORT_WRITE: Rule(MEMBERS, STAFF, "You may only import for your own organisation (or those your agency "
+                              "acts for)", "只能为本机构（或托管机构）批量导入"),
     Action.CONVERSION_WRITE: Rule(MEMBERS, STAFF, "Only the implementing organisation or staff may record a "
                                   "conversion", "仅实施单位或工作人员可以登记产业化"),
     Action.STATS_READ: Rule(NOBODY, STAFF, "Statistics are for office staff", "统计数据仅对知识产权局工作人员开放"),

@@ -45,9 +45,14 @@ class Deal(TimestampMixin, Base):
     recordal_number: Mapped[str | None] = mapped_column(String(40))
     recordal_date: Mapped[date | None] = mapped_column(Date)
     match_id: Mapped[int | None] = mapped_column(ForeignKey("match.id", ondelete="SET NULL"), unique=True)
+    # The offer it was made on (标记成交, or the agreed match's offer): recording the deal may close it.
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id", ondelete="SET NULL"), index=True)
     event_id: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A past transaction read from a patent-database export's transfer/licence/pledge counts (bulk import):
+    # counted in the statistics like any recorded deal, its counterparty unknown.
+    imported_history: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     from_org: Mapped[Organisation] = relationship(foreign_keys=[from_org_id], lazy="joined")
     to_org: Mapped[Organisation | None] = relationship(foreign_keys=[to_org_id], lazy="joined")
