@@ -8,6 +8,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ipplatform.database import Base, TimestampMixin, str_enum
+from ipplatform.offers.models import Offer
 from ipplatform.organisations.models import Organisation
 from ipplatform.outcomes.enums import DealStatus, DealType
 from ipplatform.patents.models import Patent
@@ -58,6 +59,7 @@ class Deal(TimestampMixin, Base):
     to_org: Mapped[Organisation | None] = relationship(foreign_keys=[to_org_id], lazy="joined")
     lender: Mapped[Organisation | None] = relationship(foreign_keys=[lender_org_id], lazy="joined")
     patents: Mapped[list[Patent]] = relationship(secondary=deal_patent, lazy="selectin", order_by=Patent.id)
+    offer: Mapped[Offer | None] = relationship(foreign_keys=[offer_id])
 
     @hybrid_property
     def counted_amount(self) -> Decimal | None:
