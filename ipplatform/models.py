@@ -8,6 +8,7 @@ from ipplatform.auth.models import AuthSession, User
 from ipplatform.database import Base
 from ipplatform.credit.models import CreditFlag, DishonestEntity
 from ipplatform.demands.models import Demand
+from ipplatform.events.models import Event, EventPair, Meeting, Participant
 from ipplatform.imports.models import ImportJob
 from ipplatform.matching.glossary_models import GlossaryTerm, RankerModel
 from ipplatform.matching.models import Match, MatchFeedback
@@ -19,5 +20,5 @@ from ipplatform.search.models import EmbeddingCache, OutboxEntry
 from ipplatform.stats.models import ConvertedPatentFact, DealDay, DealFact, DealPatentFact, ListedPatentFact
 
 __all__ = ["AuditRecord", "AuthSession", "Base", "Conversion", "ConvertedPatentFact", "DealDay", "DealFact", "DealPatentFact",
-           "ListedPatentFact", "CreditFlag", "DishonestEntity", "Deal", "Demand", "EmbeddingCache", "GlossaryTerm", "RankerModel", "ImportJob", "Match", "MatchFeedback", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
+           "ListedPatentFact", "CreditFlag", "DishonestEntity", "Deal", "Demand", "EmbeddingCache", "Event", "EventPair", "Meeting", "Participant", "GlossaryTerm", "RankerModel", "ImportJob", "Match", "MatchFeedback", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
            "offer_patent"]

@@ -15,7 +15,8 @@ EXPECTED_TABLES = {"organisation", "user_account", "patent", "offer", "offer_pat
                    "search_outbox", "embedding_cache", "match", "match_feedback", "deal", "deal_patent",
                    "conversion", "conversion_patent", "dishonest_entity", "credit_flag", "stat_deal", "stat_deal_day",
                    "stat_deal_patent", "stat_listed_patent", "stat_converted_patent", "auth_session",
-                   "import_job", "glossary_term", "ranker_model"}
+                   "import_job", "glossary_term", "ranker_model", "event", "event_participant", "event_pair",
+                   "event_meeting"}
 
 
 @pytest.fixture

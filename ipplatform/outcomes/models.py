@@ -48,7 +48,8 @@ class Deal(TimestampMixin, Base):
     match_id: Mapped[int | None] = mapped_column(ForeignKey("match.id", ondelete="SET NULL"), unique=True)
     # The offer it was made on (标记成交, or the agreed match's offer): recording the deal may close it.
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id", ondelete="SET NULL"), index=True)
-    event_id: Mapped[int | None] = mapped_column(Integer)
+    event_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the matchmaking event it came from
+    meeting_id: Mapped[int | None] = mapped_column(Integer, index=True)  # and that event's meeting
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     # A past transaction read from a patent-database export's transfer/licence/pledge counts (bulk import):
