@@ -54,6 +54,8 @@ class Action(StrEnum):
     CREDIT_REVIEW = "credit.review"  # review flags, keep the dishonest list
     CREDIT_READ_OPEN = "credit.read_open"  # see flags still under review
     AUDIT_READ = "audit.read"
+    EVENT_MANAGE = "event.manage"  # set up, pre-match, pair, schedule, check in, record outcomes, report
+    EVENT_REGISTER = "event.register"  # register one's organisation, request and answer meetings
     GLOSSARY_MANAGE = "glossary.manage"  # read and edit the industry glossary (行业术语表) used by matching
 
 
@@ -98,6 +100,10 @@ RULES: dict[Action, Rule] = {
     Action.CREDIT_REVIEW: Rule(NOBODY, STAFF, "Only office staff supervise credit", "仅知识产权局工作人员可以办理信用监管"),
     Action.CREDIT_READ_OPEN: Rule(NOBODY, STAFF, "Flags under review are for office staff", "待核查的信用预警仅对工作人员可见"),
     Action.AUDIT_READ: Rule(NOBODY, STAFF, "The audit trail is for office staff", "操作日志仅对知识产权局工作人员开放"),
+    Action.EVENT_MANAGE: Rule(frozenset({Role.EVENT_ORGANISER}), STAFF, "Only the event's organiser and office staff "
+                              "manage an event", "仅活动组织者和知识产权局工作人员可以管理对接活动"),
+    Action.EVENT_REGISTER: Rule(MEMBERS, ADMIN_ONLY, "Organisations register and book meetings for themselves",
+                                "只能为本机构报名和预约洽谈"),
     Action.GLOSSARY_MANAGE: Rule(NOBODY, STAFF, "Only office staff maintain the industry glossary",
                                  "仅知识产权局工作人员可以维护行业术语表"),
 }
