@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ipplatform.auth import sessions
+from ipplatform.auth.enums import Role
 from ipplatform.auth.models import User
 from ipplatform.auth.schemas import UserCreate, UserUpdate
 from ipplatform.auth.security import dummy_hash, hash_password, verify_password
 from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.common.patch import assign
+from ipplatform.common.schemas import PageParams, paginate
 from ipplatform.common.validators import has_control_chars
 from ipplatform.organisations.models import Organisation
 
@@ -62,6 +64,19 @@ def create(db: Session, data: UserCreate, *, synthetic: bool = False) -> User:
 
 def list_users(db: Session) -> list[User]:
     return list(db.scalars(select(User).order_by(User.id)))
+
+
+def find_users(db: Session, page: PageParams, q: str | None = None, role: Role | None = None,
+               active: bool | None = None) -> tuple[list[User], int]:
+    """A page of users: ``q`` in the username, display name or organisation name; by role and whether active."""
+    stmt = select(User).join(Organisation, Organisation.id == User.org_id)
+    if q:
+        stmt = stmt.where(or_(User.username.contains(q), User.display_name.contains(q), Organisation.name.contains(q)))
+    if role:
+        stmt = stmt.where(User.role == role)
+    if active is not None:
+        stmt = stmt.where(User.is_active.is_(active))
+    return paginate(db, stmt, page, User.id)
 
 
 def update(db: Session, user: User, data: UserUpdate, *, keep_session_id: str | None = None) -> User:

@@ -36,4 +36,6 @@ class CreditFlag(Base):
     message_zh: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(12), default="open")  # open / cleared / confirmed
     reviewed_by_id: Mapped[int | None] = mapped_column(Integer)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    review_note: Mapped[str | None] = mapped_column(Text)  # the reviewer's reasons, shown with the decision
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ipplatform.common.errors import Conflict, FieldError, get_or_404
@@ -54,10 +54,21 @@ def set_verified(db: Session, org: Organisation, verified: bool) -> Organisation
     return org
 
 
-def list_orgs(db: Session, page: PageParams, kind: OrgKind | None = None, q: str | None = None):
+def list_orgs(db: Session, page: PageParams, kind: OrgKind | None = None, q: str | None = None,
+              verified: bool | None = None, county: str | None = None):
+    """A page of organisations: ``q`` in the name or the credit code, by kind, verification and division."""
     stmt = select(Organisation)
     if kind:
         stmt = stmt.where(Organisation.kind == kind)
     if q:
-        stmt = stmt.where(Organisation.name.contains(q))
+        stmt = stmt.where(or_(Organisation.name.contains(q), Organisation.credit_code.contains(q.upper())))
+    if verified is not None:
+        stmt = stmt.where(Organisation.verified.is_(verified))
+    if county:
+        stmt = stmt.where(Organisation.county_code == county)
     return paginate(db, stmt, page, Organisation.id)
+
+
+def agencies(db: Session) -> list[Organisation]:
+    """The organisations that can be named custodian (运营/托管机构)."""
+    return list(db.scalars(select(Organisation).where(Organisation.kind == OrgKind.AGENCY).order_by(Organisation.name)))
