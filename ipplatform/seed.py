@@ -143,14 +143,28 @@ def _application_number(rng: random.Random, year: int, kind: PatentKind, used: s
             return number
 
 
+def _abstract_parts(row: dict) -> list[str]:
+    """The abstract column holds "title [SEP] English feature words [SEP] abstract" in many rows."""
+    return [part.strip() for part in row["abstract_zh"].split("[SEP]")]
+
+
+def _abstract_of(row: dict) -> str:
+    """The abstract text alone, without the title and feature words glued in front of it."""
+    return _abstract_parts(row)[-1]
+
+
 def _title_of(row: dict) -> str:
     """The real title; 23 of the 57 abstract rows lack one, so take the invention's name from the
-    abstract's first "一种…" phrase (real text, not invented)."""
+    abstract column: its leading title part (before "[SEP]") or the first "一种…" phrase (real text, not
+    invented), never the feature words that follow the separator."""
     title = row["title_zh"].strip()
     if len(title) >= 2:
         return title
-    m = re.search(r"(一种[^，。,；;：:（(]{4,60})", row["abstract_zh"])
-    return m.group(1) if m else ""
+    parts = _abstract_parts(row)
+    if len(parts) > 1 and 2 <= len(parts[0]) <= 300:
+        return parts[0]
+    m = re.search(r"(一种[^，。,；;：:（(\[]{4,60})", _abstract_of(row))
+    return m.group(1).strip() if m else ""
 
 
 def _read_patents(limit: int, rng: random.Random) -> list[dict]:
@@ -170,7 +184,7 @@ def _read_patents(limit: int, rng: random.Random) -> list[dict]:
     titles = local[: limit // 2] + others
     rows = [{"publication_number": r["publication_number"], "kind": "A", "title": _title_of(r),
              "ipc": list(dict.fromkeys(c[:4] for c in json.loads(r["cpc_subgroups_json"])))[:5] or ["G06F"],
-             "abstract": r["abstract_zh"]} for r in with_abstract if _title_of(r)]
+             "abstract": _abstract_of(r)} for r in with_abstract if _title_of(r)]
     rows += [{"publication_number": r["publication_number"], "kind": r["kind"], "title": r["title_zh"],
               "ipc": [c for c in r["ipc_subclasses"].split("|") if len(c) == 4], "abstract": None}
              for r in titles[:max(0, limit - len(rows))]]

@@ -11,12 +11,12 @@ from ipplatform.common.validators import Id
 from ipplatform.demands import service as demands_service
 from ipplatform.demands.dependencies import VisibleDemand, visible_demand
 from ipplatform.demands.models import Demand
-from ipplatform.demands.schemas import DemandCreate
+from ipplatform.demands.schemas import DemandCreate, DemandUpdate
 from ipplatform.dependencies import DbSession, OptionalUser
 from ipplatform.matching import service as matching_service
 from web import listings
 from web.dependencies import PageUser
-from web.forms import split_list, wan_to_yuan
+from web.forms import pick_industry, split_list, wan_to_yuan, yuan_to_wan
 from web.navigation import NavItem, may
 from web.templating import render
 
@@ -29,9 +29,22 @@ def demand_list(request: Request, db: DbSession, user: OptionalUser, query: list
     return listings.list_page(request, db, user, query, demands_service.list_demands, "demands.html")
 
 
-def _demand_form(request: Request, db, user, values: dict, errors: dict, status_code: int = 200) -> HTMLResponse:
-    return render(request, "demand_form.html", user, status_code, values=values, errors=errors,
-                  refused=listings.refusal(db, user, "demands"))
+def _demand_form(request: Request, db, user, values: dict, errors: dict, status_code: int = 200,
+                 demand: Demand | None = None) -> HTMLResponse:
+    return render(request, "demand_form.html", user, status_code, values=values, errors=errors, demand=demand,
+                  refused=None if demand else listings.refusal(db, user, "demands"))
+
+
+def _demand_values(demand: Demand) -> dict:
+    """A demand as its edit form shows it (amounts in 万元)."""
+    return {
+        "title": demand.title, "description": demand.description, "industry_code": demand.industry_code,
+        "preferred_ipc": "、".join(demand.preferred_ipc or []), "budget_min": yuan_to_wan(demand.budget_min),
+        "budget_max": yuan_to_wan(demand.budget_max), "modes": list(demand.modes or []),
+        "region_code": demand.region_code, "deadline": demand.deadline.isoformat() if demand.deadline else "",
+        "contact_name": demand.contact_name, "contact_phone": demand.contact_phone,
+        "contact_email": demand.contact_email,
+    }
 
 
 @router.get("/demands/new", response_class=HTMLResponse)  # before /demands/{demand_id}
@@ -43,13 +56,23 @@ def _demand_input(form) -> dict:
     """The form's fields as ``DemandCreate`` input (amounts in 万元 become yuan)."""
     return {
         "title": form.get("title", ""), "description": form.get("description", ""),
-        "industry_code": form.get("industry_code") or None, "preferred_ipc": split_list(form.get("preferred_ipc")),
+        "industry_code": pick_industry(form), "preferred_ipc": split_list(form.get("preferred_ipc")),
         "budget_min": wan_to_yuan(form.get("budget_min")), "budget_max": wan_to_yuan(form.get("budget_max")),
         "modes": form.getlist("modes"), "region_code": form.get("region_code") or None,
         "deadline": form.get("deadline") or None, "contact_name": form.get("contact_name") or None,
         "contact_phone": form.get("contact_phone") or None, "contact_email": form.get("contact_email") or None,
         "publish": form.get("action") == "publish",
     }
+
+
+def _demand_update_input(form, demand: Demand) -> dict:
+    """The edit form's fields as ``DemandUpdate`` input: every field, so a cleared one is cleared; an unchanged
+    deadline is left alone (one already past must not block editing the rest)."""
+    data = _demand_input(form)
+    del data["publish"]
+    if data["deadline"] == (demand.deadline.isoformat() if demand.deadline else None):
+        del data["deadline"]
+    return data
 
 
 @router.post("/demands/new", response_class=HTMLResponse)
@@ -73,6 +96,26 @@ def demand_page(request: Request, db, user, demand: Demand, status_code: int = 2
 @router.get("/demands/{demand_id}", response_class=HTMLResponse)
 def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand: VisibleDemand):
     return demand_page(request, db, user, demand)
+
+
+@router.get("/demands/{demand_id}/edit", response_class=HTMLResponse)
+def demand_edit(request: Request, db: DbSession, user: PageUser, demand: VisibleDemand):
+    listings.require_editable(user, demand)
+    return _demand_form(request, db, user, _demand_values(demand), {}, demand=demand)
+
+
+@router.post("/demands/{demand_id}/edit", response_class=HTMLResponse)  # before /demands/{listing_id}/{action}
+async def demand_update(request: Request, db: DbSession, user: PageUser, demand: VisibleDemand):
+    return await listings.edit_listing(
+        request, db, user, "demands", demand, DemandUpdate, lambda form: _demand_update_input(form, demand), kept=("modes",),
+        update=lambda payload: demands_service.update(db, demand, payload),
+        form_page=lambda request, db, user, listing, values, errors, status: _demand_form(
+            request, db, user, values, errors, status, demand=listing))
+
+
+@router.get("/demands/{demand_id}/close", response_class=HTMLResponse)
+def demand_close(request: Request, user: PageUser, demand: VisibleDemand):
+    return listings.close_page(request, user, "demands", demand)
 
 
 @router.post("/demands/{listing_id}/{action}")

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from ipplatform.auth import policy
 from ipplatform.common import lifecycle
-from ipplatform.common.enums import ListingStatus, TransactionMode
-from ipplatform.common.errors import AppError, Forbidden
+from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
+from ipplatform.common.errors import AppError, Conflict, FieldError, Forbidden
 from ipplatform.common.schemas import PageParams
 from ipplatform.common.validators import CleanText
 from ipplatform.organisations import service as org_service
@@ -69,6 +69,27 @@ def publisher_org(db, user, kind: str):
     return org
 
 
+def owner_choices(db, user, action: policy.Action = policy.Action.LISTING_WRITE) -> list:
+    """The organisations ``user`` may act for (their own first; an agency member also the organisations whose
+    custodian it is, e.g. 大别山农林学院); staff who may act for anyone get their own organisation here and
+    reach others through ``?owner_org_id=``."""
+    scope = policy.org_scope(db, user, action)
+    ids = {user.org_id} if scope is None else scope
+    orgs = [org_service.get(db, i) for i in sorted(ids)]
+    return sorted(orgs, key=lambda o: (o.id != user.org_id, o.name))
+
+
+def chosen_owner(db, user, owner_org_id, action: policy.Action = policy.Action.LISTING_WRITE):
+    """The organisation a form acts for: ``owner_org_id`` if given (403 unless ``user`` may act for it), else
+    the user's own."""
+    given = str(owner_org_id or "").strip()
+    if given and not (given.isdigit() and len(given) <= 9):
+        raise FieldError(f"unknown organisation {given}", "所选机构不存在", field="owner_org_id")
+    org = org_service.get(db, int(given) if given else user.org_id)
+    policy.require(user, action, org)
+    return org
+
+
 def refusal(db, user, kind: str) -> str | None:
     """The notice for a form the user may open but not submit (the role cannot publish), else None."""
     try:
@@ -76,6 +97,16 @@ def refusal(db, user, kind: str) -> str | None:
     except Forbidden as exc:
         return exc.message_zh
     return None
+
+
+def submitted_values(form, data: dict, kept: tuple[str, ...]) -> dict:
+    """What the form shows again after a refused submit: the text as typed, the parsed lists, and a checkbox
+    that was not ticked as not ticked (an absent key would show its default)."""
+    values = {k: form.get(k) for k in form.keys()}
+    values.update({k: data[k] for k in kept})
+    if "negotiable" in data:
+        values["negotiable"] = "on" if data["negotiable"] else ""
+    return values
 
 
 async def create_listing(request: Request, db, user, kind: str, schema, form_input: Callable, *,
@@ -91,9 +122,42 @@ async def create_listing(request: Request, db, user, kind: str, schema, form_inp
         listing = create(schema.model_validate(data), org)
     except (ValidationError, AppError) as exc:
         db.rollback()
-        values = {**{k: form.get(k) for k in form.keys()}, **{k: data[k] for k in kept}}
-        return form_page(request, db, user, values, errors_by_field(exc), 422)
+        return form_page(request, db, user, submitted_values(form, data, kept), errors_by_field(exc), 422)
     return RedirectResponse(f"/{kind}/{listing.id}", status_code=303)
+
+
+def require_editable(user, listing) -> None:
+    """403 unless ``user`` may edit ``listing``; 409 (the error page) once it is closed."""
+    policy.require(user, policy.Action.LISTING_WRITE, *policy.listing_orgs(listing))
+    if ListingStatus(listing.status) is ListingStatus.CLOSED:
+        raise Conflict("a closed listing cannot be edited", "已关闭的信息不能再修改", code="closed")
+
+
+async def edit_listing(request: Request, db, user, kind: str, listing, schema, form_input: Callable, *,
+                       kept: tuple[str, ...], update: Callable, form_page: Callable) -> Response:
+    """Save the edit form of an offer or demand: back to the listing, or the form again (422) with the messages
+    per field and what was entered. ``form_input(form)``: the update schema's input (every field of the form,
+    so a cleared field is cleared); ``update(payload)``; ``form_page(request, db, user, listing, values,
+    errors, status)``."""
+    require_editable(user, listing)
+    form = await request.form()
+    data = form_input(form)
+    try:
+        update(schema.model_validate(data))
+    except (ValidationError, AppError) as exc:
+        db.rollback()
+        db.refresh(listing)
+        return form_page(request, db, user, listing, submitted_values(form, data, kept), errors_by_field(exc), 422)
+    return RedirectResponse(f"/{kind}/{listing.id}", status_code=303)
+
+
+def close_page(request: Request, user, kind: str, listing) -> HTMLResponse:
+    """The confirmation before closing a listing without a deal (a closed listing cannot be reopened)."""
+    policy.require(user, policy.Action.LISTING_WRITE, *policy.listing_orgs(listing))
+    if ListingStatus.CLOSED not in LISTING_TRANSITIONS[ListingStatus(listing.status)]:
+        raise Conflict("only a published listing can be closed",
+                       f"当前状态为“{ListingStatus(listing.status).zh}”，不能关闭", code="invalid_transition")
+    return render(request, "listing_close.html", user, kind=kind, kind_zh=KIND_ZH[kind], listing=listing)
 
 
 def change_status(db, user, kind: str, listing, action: ListingAction) -> RedirectResponse:

@@ -12,11 +12,10 @@ from ipplatform.offers.models import Offer, offer_patent
 from ipplatform.offers.schemas import OfferCreate, OfferFields, OfferUpdate
 from ipplatform.organisations.models import Organisation
 from ipplatform.patents import service as patents_service
-from ipplatform.patents.enums import LegalStatus
+from ipplatform.patents.service import numbers
+from ipplatform.patents.enums import DEAD_STATUSES, LegalStatus
 from ipplatform.patents.models import Patent
 
-DEAD_STATUSES = {LegalStatus.LAPSED, LegalStatus.EXPIRED, LegalStatus.INVALIDATED, LegalStatus.REJECTED,
-                 LegalStatus.WITHDRAWN}
 
 
 def get(db: Session, offer_id: int) -> Offer:
@@ -27,14 +26,14 @@ def _patents_for(db: Session, ids: list[int], owner_id: int, modes: list[str]) -
     patents = patents_service.load_owned(db, ids, owner_id, "该供给机构")
     dead = [p.application_number for p in patents if p.legal_status in DEAD_STATUSES]
     if dead:
-        raise FieldError(f"patents {dead} are no longer in force", f"专利 {dead} 已失效，不能交易",
-                         field="patent_ids")
+        raise FieldError(f"patents {numbers(dead)} are no longer in force",
+                         f"专利 {numbers(dead, '、')} 已失效，不能交易", field="patent_ids")
     needs_grant = [m for m in (TransactionMode.PLEDGE, TransactionMode.OPEN_LICENCE) if m in modes]
     ungranted = [p.application_number for p in patents if p.legal_status != LegalStatus.VALID]
     if needs_grant and ungranted:
-        mode = needs_grant[0]
-        raise FieldError(f"only granted, valid patents can be offered for {mode.value}: {ungranted}",
-                         f"只有已授权且有效的专利可以{mode.zh}：{ungranted}", field="modes")
+        mode = TransactionMode(needs_grant[0])
+        raise FieldError(f"only granted, valid patents can be offered for {mode.value}: {numbers(ungranted)}",
+                         f"只有已授权且有效的专利可以{mode.zh}：{numbers(ungranted, '、')}", field="modes")
     return patents
 
 

@@ -18,6 +18,11 @@ class LegalStatus(LabelledEnum):
     WITHDRAWN = ("withdrawn", "撤回")
 
 
+# No longer in force: such a patent cannot be offered or traded.
+DEAD_STATUSES = frozenset({LegalStatus.LAPSED, LegalStatus.EXPIRED, LegalStatus.INVALIDATED, LegalStatus.REJECTED,
+                           LegalStatus.WITHDRAWN})
+
+
 # Which application-number type digit family each kind belongs to (see validators.APPLICATION_TYPES).
 KIND_FAMILY = {
     PatentKind.INVENTION_APPLICATION: "invention",

@@ -10,6 +10,7 @@ from ipplatform.common.schemas import Page, PageParams
 from ipplatform.dependencies import CurrentUser, DbSession
 from ipplatform.organisations import service as org_service
 from ipplatform.patents import service
+from ipplatform.patents.enums import LegalStatus, PatentKind
 from ipplatform.patents.models import Patent
 from ipplatform.patents.schemas import PatentCreate, PatentRead, PatentUpdate
 from ipplatform.common.validators import CleanText, Id
@@ -26,8 +27,11 @@ CurrentPatent = Annotated[Patent, Depends(patent_or_404)]
 
 @router.get("", response_model=Page[PatentRead])
 def list_patents(db: DbSession, page: Annotated[PageParams, Depends()], owner_org_id: Id | None = None,
-                 q: Annotated[CleanText | None, Query(max_length=100)] = None):
-    return Page.of(service.list_patents(db, page, owner_org_id, q), page)
+                 q: Annotated[CleanText | None, Query(max_length=100)] = None,
+                 legal_status: Annotated[list[LegalStatus] | None, Query(
+                     description="any of these legal statuses (repeat the parameter)")] = None,
+                 kind: PatentKind | None = None):
+    return Page.of(service.list_patents(db, page, owner_org_id, q, legal_status=legal_status, kind=kind), page)
 
 
 @router.get("/{patent_id}", response_model=PatentRead)

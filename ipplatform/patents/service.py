@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -7,8 +9,14 @@ from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.common.patch import assign, merged
 from ipplatform.common.schemas import PageParams, paginate
 from ipplatform.offers.models import offer_patent
+from ipplatform.patents.enums import DEAD_STATUSES, LegalStatus, PatentKind
 from ipplatform.patents.models import Patent
 from ipplatform.patents.schemas import PatentCreate, PatentFields, PatentUpdate
+
+
+def numbers(values, sep: str = ", ") -> str:
+    """Patent numbers (or ids) for a message, as text: ``CN1…、CN2…``, never a Python list."""
+    return sep.join(str(v) for v in values)
 
 
 def get(db: Session, patent_id: int) -> Patent:
@@ -21,11 +29,12 @@ def load_owned(db: Session, ids: list[int], owner_id: int, role_zh: str) -> list
     patents = list(db.scalars(select(Patent).where(Patent.id.in_(ids))))
     missing = sorted(set(ids) - {p.id for p in patents})
     if missing:
-        raise FieldError(f"patents {missing} do not exist", f"专利 {missing} 不存在", field="patent_ids")
+        raise FieldError(f"patents {numbers(missing)} do not exist", f"专利（编号 {numbers(missing, '、')}）不存在",
+                         field="patent_ids")
     foreign = [p.application_number for p in patents if p.owner_org_id != owner_id]
     if foreign:
-        raise FieldError(f"patents {foreign} are not held by this organisation", f"专利 {foreign} 不属于{role_zh}",
-                         field="patent_ids")
+        raise FieldError(f"patents {numbers(foreign)} are not held by this organisation",
+                         f"专利 {numbers(foreign, '、')} 不属于{role_zh}", field="patent_ids")
     order = {pid: i for i, pid in enumerate(ids)}
     return sorted(patents, key=lambda p: order[p.id])
 
@@ -73,11 +82,40 @@ def delete(db: Session, patent: Patent) -> None:
     db.flush()
 
 
-def list_patents(db: Session, page: PageParams, owner_org_id: int | None = None, q: str | None = None):
+def list_patents(db: Session, page: PageParams, owner_org_id: int | None = None, q: str | None = None,
+                 legal_status: Iterable[LegalStatus] | None = None, kind: PatentKind | None = None):
+    """A page of patents, newest registered first: of one holder, ``q`` in the title or (any part of) the
+    application or publication number, in any of the ``legal_status`` given, of one ``kind``."""
     stmt = select(Patent)
     if owner_org_id:
         stmt = stmt.where(Patent.owner_org_id == owner_org_id)
     if q:
-        stmt = stmt.where(or_(Patent.title.contains(q), Patent.application_number.contains(q.upper()),
-                              Patent.publication_number.contains(q.upper())))
+        number = q.upper().replace(" ", "")
+        stmt = stmt.where(or_(Patent.title.contains(q, autoescape=True),
+                              Patent.application_number.contains(number, autoescape=True),
+                              Patent.publication_number.contains(number, autoescape=True)))
+    if legal_status:
+        stmt = stmt.where(Patent.legal_status.in_(list(legal_status)))
+    if kind:
+        stmt = stmt.where(Patent.kind == kind)
     return paginate(db, stmt, page, Patent.id.desc())
+
+
+def status_counts(db: Session, owner_org_id: int) -> dict[LegalStatus, int]:
+    """How many patents ``owner_org_id`` holds in each legal status."""
+    rows = db.execute(select(Patent.legal_status, func.count()).where(Patent.owner_org_id == owner_org_id)
+                      .group_by(Patent.legal_status))
+    return {LegalStatus(status): n for status, n in rows}
+
+
+def lapse(db: Session, patent: Patent, status: LegalStatus = LegalStatus.LAPSED) -> Patent:
+    """Mark ``patent`` as no longer in force (失效: unpaid fees by default). Published offers that include it
+    stay as they are; the offer's owner sees the status on the offer and edits or withdraws it."""
+    if status not in DEAD_STATUSES:
+        raise FieldError(f"{status.value} is not a lapsed status", f"“{status.zh}”不是失效状态", field="legal_status")
+    if patent.legal_status in DEAD_STATUSES:
+        raise Conflict("the patent is already no longer in force", f"该专利已是“{patent.legal_status.zh}”状态",
+                       code="already_lapsed")
+    patent.legal_status = status
+    db.flush()
+    return patent
