@@ -156,11 +156,19 @@ def industry_path(code: str) -> list[Industry]:
 
 @lru_cache
 def ipc_names() -> dict[str, str]:
-    """IPC subclass → its (English) WIPO title, where known."""
-    return {r["subclass"]: r["name_en"] for r in _rows("ipc_subclass_names_en.csv")}
+    """IPC section, class and subclass → its (English) WIPO title: the short subclass titles first,
+    then the scheme's titles for every other code (data/NOTICE_ipc_titles_wipo.md)."""
+    names = {r["code"]: r["title_en"] for r in _rows("ipc_titles_wipo.csv")}
+    names.update({r["subclass"]: r["name_en"] for r in _rows("ipc_subclass_names_en.csv")})
+    return names
 
 
 def ipc_label(code: str) -> str:
-    """'H01M' → 'H01M · PROCESSES OR MEANS, E.G. BATTERIES, …' (the code alone when the title is unknown)."""
-    name = ipc_names().get(code[:4].upper())
-    return f"{code.upper()} · {name}" if name else code.upper()
+    """'H01M' → 'H01M · BATTERIES'; a subclass without a title of its own is labelled by its class or
+    section, named in brackets: 'H10K · ELECTRICITY（H）'."""
+    code = code.strip().upper()
+    names = ipc_names()
+    for level in (code[:4], code[:3], code[:1]):
+        if level in names:
+            return f"{code} · {names[level]}" if level == code[:4] else f"{code} · {names[level]}（{level}）"
+    return code
