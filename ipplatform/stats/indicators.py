@@ -280,12 +280,3 @@ def breakdown(db: Session, indicator_id: str, f: Filters, by: str) -> dict[str, 
         k = getattr(k, "value", k)
         out[str(k) if k is not None else "未知"] = round(_number(value), 2)
     return dict(sorted(out.items()))
-
-
-FUNNEL = [("发布供给", "offers_published"), ("生成匹配", "matches_generated"), ("已对接", "matches_contacted"),
-          ("达成意向", "matches_agreed"), ("登记交易", "deals_count")]
-
-
-def funnel(db: Session, f: Filters = Filters()) -> list[tuple[str, float]]:
-    """listing → match → contact → agreement → deal, with each stage's count."""
-    return [(stage, compute(db, i, f)) for stage, i in FUNNEL]

@@ -3,7 +3,9 @@ selected by the very conditions the indicator uses (so a count indicator's value
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -15,15 +17,26 @@ from ipplatform.offers.models import Offer
 from ipplatform.outcomes.models import Deal
 from ipplatform.patents.models import Patent
 from ipplatform.stats import indicators as ind
+from ipplatform.stats.funnel import STAGES, stage_offer_ids
 from ipplatform.stats.models import ConvertedPatentFact, DealFact, DealPatentFact, ListedPatentFact
 
 COLUMNS = {  # record kind: (Chinese heading per column)
-    "deal": ["交易编号", "类型", "出让/许可/出质方", "受让/被许可方", "金额（元）", "合同日期", "专利"],
+    "deal": ["交易编号", "类型", "出让/许可/出质方", "受让/被许可方", "金额（万元）", "合同日期", "专利"],
     "offer": ["供给编号", "标题", "权利人", "发布时间"],
     "demand": ["需求编号", "标题", "需求方", "发布时间"],
-    "match": ["匹配编号", "技术需求", "专利供给", "状态", "推荐时间", "联系时间", "达成时间"],
+    "match": ["匹配编号", "技术需求", "专利供给", "状态", "推荐时间", "联系时间", "达成时间"],  # Beijing time
     "patent": ["专利编号", "申请号", "名称", "首次产业化日期"],
 }
+
+
+FUNNEL_PREFIX = "funnel_"  # the records behind a funnel stage: funnel_matched, funnel_deal, …
+FUNNEL_IDS = {FUNNEL_PREFIX + s.key: s for s in STAGES}
+CHINA = timezone(timedelta(hours=8))
+CENT = Decimal("0.01")
+
+
+def known(indicator_id: str) -> bool:
+    return indicator_id in ind.BY_ID or indicator_id in FUNNEL_IDS
 
 
 @dataclass
@@ -31,6 +44,7 @@ class Records:
     kind: str
     total: int
     rows: list[list]
+    refs: list[dict] = field(default_factory=list)  # per row: {column index: (record kind, id)} for links
 
     @property
     def columns(self) -> list[str]:
@@ -39,6 +53,8 @@ class Records:
 
 def _ids(indicator_id: str, f: ind.Filters) -> tuple[str, Select]:
     """The record kind and a select of the ids the indicator counts (or, for a rate, its denominator)."""
+    if indicator_id in FUNNEL_IDS:
+        return "offer", stage_offer_ids(f, FUNNEL_IDS[indicator_id].key)
     if indicator_id == "offers_published":
         return "offer", ind.statement(indicator_id, f).with_only_columns(Offer.id)
     if indicator_id == "demands_published":
@@ -67,32 +83,45 @@ def _ids(indicator_id: str, f: ind.Filters) -> tuple[str, Select]:
 
 
 def _text(value) -> str:
+    """A cell as people read it: timestamps in Beijing time to the minute, dates as YYYY-MM-DD, labels in Chinese."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
     return getattr(value, "zh", None) or str(value)
 
 
-def _rows(db: Session, kind: str, ids: list[int], f: ind.Filters) -> list[list]:
+def _wan(amount) -> str:
+    """Yuan as 万元 with two decimals (the unit of every amount indicator)."""
+    return "" if amount is None else str((Decimal(amount) / 10000).quantize(CENT, ROUND_HALF_UP))
+
+
+def _rows(db: Session, kind: str, ids: list[int], f: ind.Filters) -> tuple[list[list], list[dict]]:
     if kind == "deal":
-        deals = db.scalars(select(Deal).where(Deal.id.in_(ids)).order_by(Deal.id.desc())).unique()
-        return [[d.id, d.type.zh, d.from_org.name, d.to_org.name if d.to_org else "", _text(
-            d.counted_amount), _text(d.contract_date),
-            "、".join(p.application_number for p in d.patents)] for d in deals]
+        deals = list(db.scalars(select(Deal).where(Deal.id.in_(ids)).order_by(Deal.id.desc())).unique())
+        return ([[d.id, d.type.zh, d.from_org.name, d.to_org.name if d.to_org else "", _wan(d.counted_amount),
+                  _text(d.contract_date), "、".join(p.application_number for p in d.patents)] for d in deals],
+                [{0: ("deal", d.id)} for d in deals])
     if kind in ("offer", "demand"):
         model = Offer if kind == "offer" else Demand
-        items = db.scalars(select(model).where(model.id.in_(ids)).order_by(model.id.desc())).unique()
-        return [[o.id, o.title, (o.owner if kind == "offer" else o.organisation).name, _text(o.published_at)]
-                for o in items]
+        items = list(db.scalars(select(model).where(model.id.in_(ids)).order_by(model.id.desc())).unique())
+        return ([[o.id, o.title, (o.owner if kind == "offer" else o.organisation).name, _text(o.published_at)]
+                 for o in items], [{0: (kind, o.id), 1: (kind, o.id)} for o in items])
     if kind == "match":
-        items = db.scalars(select(Match).where(Match.id.in_(ids)).order_by(Match.id.desc())).unique()
-        return [[m.id, m.demand.title, m.offer.title, m.status.zh, _text(m.suggested_at), _text(m.contacted_at),
-                 _text(m.agreed_at)] for m in items]
+        items = list(db.scalars(select(Match).where(Match.id.in_(ids)).order_by(Match.id.desc())).unique())
+        return ([[m.id, m.demand.title, m.offer.title, m.status.zh, _text(m.suggested_at), _text(m.contacted_at),
+                  _text(m.agreed_at)] for m in items],
+                [{0: ("match", m.id), 1: ("demand", m.demand_id), 2: ("offer", m.offer_id)} for m in items])
     on = ConvertedPatentFact.patent_id == Patent.id
     if f.end:
         on = on & (ConvertedPatentFact.first_day <= f.end)
-    items = db.execute(select(Patent.id, Patent.application_number, Patent.title, ConvertedPatentFact.first_day)
-                       .outerjoin(ConvertedPatentFact, on).where(Patent.id.in_(ids)).order_by(Patent.id.desc()))
-    return [[i, n, t, _text(d)] for i, n, t, d in items]
+    items = list(db.execute(select(Patent.id, Patent.application_number, Patent.title, ConvertedPatentFact.first_day)
+                            .outerjoin(ConvertedPatentFact, on).where(Patent.id.in_(ids)).order_by(Patent.id.desc())))
+    return [[i, n, t, _text(d)] for i, n, t, d in items], [{0: ("patent", i), 2: ("patent", i)} for i, *_ in items]
 
 
 def records(db: Session, indicator_id: str, f: ind.Filters, page: int = 1, size: int = 50) -> Records:
@@ -102,7 +131,8 @@ def records(db: Session, indicator_id: str, f: ind.Filters, page: int = 1, size:
     total = db.scalar(select(func.count()).select_from(sub))
     key = sub.c[0]
     page_ids = list(db.scalars(select(key).order_by(key.desc()).limit(size).offset((page - 1) * size)))
-    return Records(kind, total, _rows(db, kind, page_ids, f))
+    rows, refs = _rows(db, kind, page_ids, f)
+    return Records(kind, total, rows, refs)
 
 
 def every_record(db: Session, indicator_id: str, f: ind.Filters, limit: int) -> Records:
@@ -113,5 +143,5 @@ def every_record(db: Session, indicator_id: str, f: ind.Filters, limit: int) -> 
     if len(all_ids) > limit:
         raise FieldError(f"more than {limit} records; narrow the period or filters",
                          f"记录超过 {limit} 条，请缩小统计期间或筛选条件后再下载", field="format")
-    rows = [row for i in range(0, len(all_ids), 500) for row in _rows(db, kind, all_ids[i:i + 500], f)]
+    rows = [row for i in range(0, len(all_ids), 500) for row in _rows(db, kind, all_ids[i:i + 500], f)[0]]
     return Records(kind, len(all_ids), rows)

@@ -36,9 +36,9 @@ def build(db: Session, f: ind.Filters) -> bytes:
     for r in data["indicators"]:
         ws.append([r["id"], r["name_zh"], r["unit"], r["value"], r["previous"], r["change_pct"]])
     ws.append([])
-    ws.append(["转化漏斗"])
+    ws.append(["转化漏斗（同一批供给逐级筛选）", "项数", "定义"])
     for stage in data["funnel"]:
-        ws.append([stage["stage"], stage["value"]])
+        ws.append([stage["stage"], stage["value"], stage["definition"]])
     for chart, title in SHEETS.items():
         c = data["charts"][chart]
         sheet = wb.create_sheet(title)

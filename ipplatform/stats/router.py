@@ -12,7 +12,7 @@ from ipplatform.common.validators import PageNumber
 from ipplatform.dependencies import DbSession, StaffUser
 from ipplatform.stats import indicators as ind
 from ipplatform.stats import report
-from ipplatform.stats.records import every_record, records
+from ipplatform.stats.records import every_record, known, records
 from ipplatform.stats.schemas import StatsQuery
 from ipplatform.stats.summary import label, summary
 
@@ -70,8 +70,9 @@ def csv_response(header: list[str], rows, filename: str) -> Response:
 def get_records(indicator_id: str, f: StatsFilters, _: StaffUser, db: DbSession,
                 page: PageNumber = 1, size: Annotated[int, Query(ge=1, le=500)] = 50,
                 format: Literal["json", "csv"] = "json"):
-    """The deals, offers, demands, matches or patents behind an indicator's number (CSV: all of them)."""
-    if indicator_id not in ind.BY_ID:
+    """The deals, offers, demands, matches or patents behind an indicator's number (CSV: all of them); also
+    ``funnel_<stage>`` (published, matched, contacted, negotiating, agreed, deal) for a funnel stage's offers."""
+    if not known(indicator_id):
         raise FieldError(f"unknown indicator {indicator_id}", f"未知指标 {indicator_id}", field="indicator_id")
     if format == "csv":
         every = every_record(db, indicator_id, f, CSV_LIMIT)

@@ -14,6 +14,7 @@ from ipplatform import reference
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.outcomes.enums import DealType
 from ipplatform.stats import indicators as ind
+from ipplatform.stats.funnel import funnel
 
 BREAKDOWNS = {  # chart id: (indicator, dimension, Chinese title)
     "trend": ("deals_count", "month", "月度交易笔数"),
@@ -87,7 +88,9 @@ def summary(db: Session, f: ind.Filters) -> dict:
     if prev:
         tasks += [lambda s, i=i: ind.compute(s, i.id, prev) for i in ind.CATALOGUE]
     tasks += [lambda s, c=c: ind.breakdown(s, c[0], f, c[1]) for c in BREAKDOWNS.values()]
+    tasks.append(lambda s: funnel(s, f))
     results = run_consistently(db, tasks)
+    stages = results.pop()
     n = len(ind.CATALOGUE)
     values, before = results[:n], (results[n:2 * n] if prev else [None] * n)
     rows = []
@@ -99,8 +102,6 @@ def summary(db: Session, f: ind.Filters) -> dict:
     for (chart, (indicator, dim, title)), data in zip(BREAKDOWNS.items(), results[-len(BREAKDOWNS):]):
         charts[chart] = {"title": title, "indicator": indicator, "by": dim,
                          "rows": [{"key": k, "label": label(dim, k), "value": v} for k, v in data.items()]}
-    value = {r["id"]: r["value"] for r in rows}
-    funnel = [{"stage": stage, "value": value[i]} for stage, i in ind.FUNNEL]  # computed above already
     return {"filters": {k: (str(v) if isinstance(v, date) else v) for k, v in f.__dict__.items()},
-            "indicators": rows, "funnel": funnel,
+            "indicators": rows, "funnel": stages,
             "charts": charts}

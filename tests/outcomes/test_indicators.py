@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -169,8 +169,11 @@ def test_every_number_is_traceable_to_its_records(db, facts, flt):
         r = records(db, indicator, flt, 1, 500)
         assert r.total == len(r.rows) == ind.compute(db, indicator, flt) == expected(facts, indicator, flt), indicator
     deals = records(db, "deals_amount", flt, 1, 500).rows
-    assert {row[0]: Decimal(row[4] or 0) for row in deals} == by_deal(facts, flt)  # 金额（元） per deal
-    assert round(sum(float(row[4] or 0) for row in deals) / 10000, 2) == pytest.approx(ind.compute(db, "deals_amount", flt))
+    cent = Decimal("0.01")  # 金额（万元） per deal, to the cent of a 万元
+    assert {row[0]: Decimal(row[4] or 0) for row in deals} == {
+        k: (Decimal(v) / 10000).quantize(cent, ROUND_HALF_UP) for k, v in by_deal(facts, flt).items()}
+    assert sum(float(row[4] or 0) for row in deals) == pytest.approx(ind.compute(db, "deals_amount", flt),
+                                                                    abs=0.005 * len(deals) + 0.01)
     patents = {n for row in records(db, "deals_patents", flt, 1, 500).rows for n in row[6].split("、") if n}
     assert len(patents) == ind.compute(db, "deals_patents", flt)
     pledgors = records(db, "pledge_enterprises", flt, 1, 500).rows

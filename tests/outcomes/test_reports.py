@@ -56,7 +56,7 @@ def test_summary_and_breakdowns_api(client, db, office):
         assert values[i.id]["value"] == pytest.approx(expected(rows, i.id, flt)), i.id
         assert values[i.id]["previous"] == pytest.approx(expected(rows, i.id, before)), i.id
     assert values["deals_count"]["value"] > 0 and values["deals_amount"]["value"] > 0
-    assert [s["stage"] for s in body["funnel"]] == ["发布供给", "生成匹配", "已对接", "达成意向", "登记交易"]
+    assert [s["stage"] for s in body["funnel"]] == ["发布的专利供给", "获得匹配", "已联系", "洽谈", "达成意向", "成交"]
     county = client.get("/api/stats/breakdown/deals_count", headers=staff, params={**params, "by": "county"}).json()
     assert sum(r["value"] for r in county) == values["deals_count"]["value"]
     assert {r["label"] for r in county} <= {"浉河区", "商城县", "潢川县"}
