@@ -1,0 +1,141 @@
+"""The matrix cases of matchmaking events (API and pages): the organiser's organisation and office staff manage
+an event (``event_manager``); members register and book for their own organisation (``event_member``);
+signed-in users read events past their draft."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ipplatform.auth.enums import Role
+from ipplatform.events.enums import EventStatus, PairStatus, Side
+from ipplatform.events.models import Event, EventPair, Meeting, Participant
+from tests import factories as f
+from tests.authz.common import MEMBERS, STAFF, Case, Req
+
+RULES = {"event_manager": ({Role.EVENT_ORGANISER}, STAFF), "event_member": (MEMBERS, {Role.ADMIN})}
+
+SETUP = {"title": "茶产业专利供需对接会", "venue": "信阳市羊山新区会展中心", "day": "2027-05-20", "slot_minutes": 20,
+         "sessions": [{"start": "09:00", "slots": 4}], "tables": 5}
+
+
+def event(db, org, status=EventStatus.REGISTRATION) -> Event:
+    e = Event(org_id=org.id, title="茶产业专利供需对接会", venue="信阳市会展中心", day=date.today() + timedelta(days=30),
+              slot_minutes=20, sessions=[{"start": "09:00", "slots": 4}], tables=5, status=status, industries=[], ipc=[])
+    db.add(e)
+    db.flush()
+    return e
+
+
+def participant(db, e, org, side=Side.DEMAND) -> Participant:
+    p = Participant(event_id=e.id, org_id=org.id, side=side, offer_ids=[], demand_ids=[], attendees=[])
+    db.add(p)
+    db.flush()
+    return p
+
+
+def pair(db, e, a, b, status=PairStatus.PROPOSED, requested_by=None) -> EventPair:
+    x = EventPair(event_id=e.id, a_id=a.id, b_id=b.id, score=0.7, status=status, explanation={},
+                  requested_by_id=requested_by.id if requested_by else None)
+    db.add(x)
+    db.flush()
+    return x
+
+
+def managed(db, t, status=EventStatus.REGISTRATION):
+    """An event organised by ``t`` with a supply and a demand participant (neither of them ``t``)."""
+    e = event(db, t, status)
+    a = participant(db, e, f.org(db), Side.SUPPLY)
+    b = participant(db, e, f.org(db), Side.DEMAND)
+    return e, a, b
+
+
+def meeting(db, t):
+    e, a, b = managed(db, t, EventStatus.SCHEDULED)
+    m = Meeting(event_id=e.id, pair_id=pair(db, e, a, b, PairStatus.ACCEPTED).id, slot="s1", table_no=1)
+    db.add(m)
+    db.flush()
+    return e, m
+
+
+def booking(db, w, t):
+    """A booking-phase event of another organiser: ``t`` registered on the demand side, a supplier invited it."""
+    e = event(db, w["third"], EventStatus.BOOKING)
+    me = participant(db, e, t, Side.DEMAND)
+    other = participant(db, e, f.org(db), Side.SUPPLY)
+    return e, me, other
+
+
+def _outcome(db, w, t):
+    e, m = meeting(db, t)
+    return Req(f"/api/events/{e.id}/meetings/{m.id}/outcome", {"outcome": "follow_up"})
+
+
+def _request(db, w, t):
+    e, me, other = booking(db, w, t)
+    return Req(f"/api/events/{e.id}/requests?org_id={t.id}", {"to_participant_id": other.id, "message": "想了解该专利"})
+
+
+def _answer(db, w, t):
+    e, me, other = booking(db, w, t)
+    x = pair(db, e, other, me, PairStatus.REQUESTED, requested_by=other)
+    return Req(f"/api/events/{e.id}/pairs/{x.id}/answer?org_id={t.id}", {"accept": True})
+
+
+def _page_answer(db, w, t):
+    e, me, other = booking(db, w, t)
+    x = pair(db, e, other, me, PairStatus.REQUESTED, requested_by=other)
+    return Req(f"/events/{e.id}/pairs/{x.id}/answer", form={"accept": "1", "org_id": str(t.id)})
+
+
+def _page_request(db, w, t):
+    e, me, other = booking(db, w, t)
+    return Req(f"/events/{e.id}/requests", form={"to_participant_id": str(other.id), "org_id": str(t.id)})
+
+
+def m(name, method, path, ok=200, body=None, status=EventStatus.REGISTRATION, page=False, form=None):
+    """A case managing an event of ``t`` (``path`` is formatted with the event ``e`` and participants ``a``, ``b``)."""
+    def prepare(db, w, t):
+        e, a, b = managed(db, t, status)
+        url = path.format(e=e.id, a=a.id, b=b.id)
+        return Req(url, json=body(a, b) if callable(body) else body, form=form)
+    route = path.replace("{e}", "{event_id}").replace("{a}", "{participant_id}").split("?")[0]
+    return Case(name, method, route, "event_manager", ok, prepare, page=page)
+
+
+API = [
+    Case("event-list", "GET", "/api/events", "signed_in", 200, lambda db, w, t: Req("/api/events"), by_owner=False),
+    Case("event-create", "POST", "/api/events", "event_manager", 201, lambda db, w, t: Req("/api/events", SETUP),
+         always_own=True),
+    Case("event-read", "GET", "/api/events/{event_id}", "signed_in", 200,
+         lambda db, w, t: Req(f"/api/events/{event(db, t).id}"), by_owner=False),
+    m("event-update", "PATCH", "/api/events/{e}", body=SETUP),
+    m("event-status", "POST", "/api/events/{e}/status", body={"status": "booking"}),
+    m("event-participants", "GET", "/api/events/{e}/participants"),
+    Case("event-register", "POST", "/api/events/{event_id}/registrations", "event_member", 201,
+         lambda db, w, t: Req(f"/api/events/{event(db, w['third']).id}/registrations",
+                              {"org_id": t.id, "side": "demand", "attendees": [{"name": "张经理"}]})),
+    m("event-decision", "POST", "/api/events/{e}/participants/{a}/decision", body={"status": "approved"}),
+    m("event-check-in", "POST", "/api/events/{e}/participants/{a}/check-in", status=EventStatus.SCHEDULED),
+    m("event-prematch", "POST", "/api/events/{e}/prematch"),
+    m("event-pairs", "GET", "/api/events/{e}/pairs"),
+    m("event-pair-add", "POST", "/api/events/{e}/pairs", 201, body=lambda a, b: {"a_id": a.id, "b_id": b.id, "forced": True}),
+    Case("event-pair-change", "PATCH", "/api/events/{event_id}/pairs/{pair_id}", "event_manager", 200,
+         lambda db, w, t: (lambda e, a, b: Req(f"/api/events/{e.id}/pairs/{pair(db, e, a, b).id}", {"status": "removed"}))(
+             *managed(db, t))),
+    Case("event-me", "GET", "/api/events/{event_id}/me", "event_member", 200,
+         lambda db, w, t: Req(f"/api/events/{booking(db, w, t)[0].id}/me?org_id={t.id}")),
+    Case("event-request", "POST", "/api/events/{event_id}/requests", "event_member", 201, _request),
+    Case("event-answer", "POST", "/api/events/{event_id}/pairs/{pair_id}/answer", "event_member", 200, _answer),
+    m("event-unbooked", "GET", "/api/events/{e}/unbooked"),
+    m("event-reminders", "POST", "/api/events/{e}/reminders"),
+    m("event-instance", "GET", "/api/events/{e}/instance"),
+    m("event-schedule", "POST", "/api/events/{e}/schedule", body={"time_limit": 2}, status=EventStatus.BOOKING),
+    m("event-meetings", "GET", "/api/events/{e}/meetings"),
+    Case("event-outcome", "POST", "/api/events/{event_id}/meetings/{meeting_id}/outcome", "event_manager", 200, _outcome),
+    m("event-report", "GET", "/api/events/{e}/report"),
+    m("event-report-xlsx", "GET", "/api/events/{e}/report.xlsx"),
+]
+
+PAGES: list[Case] = []
+
+CASES = API + PAGES
