@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 MiB = 1024 * 1024
 DEFAULT_BODY_LIMIT = 2 * MiB  # JSON and forms: the largest real input (a patent's claims) is ~150 KB
 UPLOAD_LIMITS = {"/api/deals/import": 20 * MiB,  # the .xlsx bulk imports (ipplatform.imports.reader.MAX_UPLOAD)
-                 **{p: 64 * MiB for p in ("/imports", "/api/imports/patents", "/api/imports/offers",
-                                          "/api/imports/demands", "/api/imports/deals")}}
+                 "/imports": 16 * MiB,  # the page's upload (a form post: csrf.MAX_FORM_BYTES)
+                 **{p: 64 * MiB for p in ("/api/imports/patents", "/api/imports/offers", "/api/imports/demands",
+                                          "/api/imports/deals")}}
 SESSIONS_KEY = "ipp.db_sessions"  # scope key: the sessions get_db opened for this request
 
 

@@ -1,35 +1,133 @@
-"""Bulk import of deals from Excel (pandas + openpyxl): every row is validated; if any row is rejected,
-nothing is written and every rejected row is reported with its reasons."""
+"""Importing deals (the office's Excel sheet of transactions) on the one import machinery
+(``ipplatform.imports.engine``): every row validated, all rows or none, re-importing the same rows is a no-op.
+A row with a recordal number is recorded like any other deal (``flows.record_deal``: ownership, offers,
+credit rules). ``import_deals`` keeps the contract of ``POST /api/deals/import``."""
 
 from __future__ import annotations
 
-import io
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
-import pandas as pd
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ipplatform.common.errors import AppError, translate_errors
-from ipplatform.common.validators import InvalidValue, normalize_application_number, normalize_credit_code
+from ipplatform.common.errors import AppError
+from ipplatform.common.validators import InvalidValue, check_patent_date, normalize_application_number, normalize_credit_code
+from ipplatform.imports import engine
+from ipplatform.imports.columns import Column, Layout, parse_date, parse_yuan, split_list, text
+from ipplatform.imports.engine import NEW, UNCHANGED, Cells, Context, RowError, RowErrors
+from ipplatform.imports.reader import Unreadable
 from ipplatform.organisations.models import Organisation
 from ipplatform.outcomes import flows, service
 from ipplatform.outcomes.enums import DealType
+from ipplatform.outcomes.models import Deal
 from ipplatform.outcomes.schemas import DealCreate, DealRecord
 from ipplatform.patents.models import Patent
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20_000
-COLUMNS = {  # Excel header → field
-    "交易类型": "type", "申请号": "application_numbers", "出让方统一社会信用代码": "from_code",
-    "受让方统一社会信用代码": "to_code", "质权人统一社会信用代码": "lender_code", "交易金额（元）": "amount",
-    "贷款金额（元）": "loan_amount", "作价金额（元）": "valuation", "合同日期": "contract_date",
-    "备案号": "recordal_number", "备案日期": "recordal_date",
-}
-REQUIRED = ("交易类型", "申请号", "出让方统一社会信用代码")
+MAX_BYTES = 20 * 1024 * 1024
 TYPE_BY_ZH = {t.zh: t for t in DealType}
+CODES = ("from_code", "to_code", "lender_code")
+FIELD_KEYS = {"type": "type", "patent_ids": "numbers", "to_org_id": "to_code", "lender_org_id": "lender_code",
+              "amount": "amount", "loan_amount": "loan_amount", "valuation": "valuation",
+              "contract_date": "contract_date", "recordal_number": "recordal_number", "recordal_date": "recordal_date"}
 
+LAYOUT = Layout("deals", "交易", (
+    Column("type", "交易类型", ("类型",), True, "、".join(TYPE_BY_ZH), tuple(TYPE_BY_ZH), "转让"),
+    Column("numbers", "申请号", ("专利申请号", "专利"), True, "出让/许可/出质方持有的专利，多个用分号分隔", example="CN202223220665.2"),
+    Column("from_code", "出让方统一社会信用代码", ("权利人统一社会信用代码", "出让方信用代码"), True, "专利权人（出让、许可、出质方）"),
+    Column("to_code", "受让方统一社会信用代码", ("被许可方统一社会信用代码", "受让方信用代码"), note="转让、许可、作价入股必填"),
+    Column("lender_code", "质权人统一社会信用代码", ("质权人信用代码",), note="质押融资必填"),
+    Column("amount", "交易金额（元）", ("合同金额（元）", "金额（元）")),
+    Column("loan_amount", "贷款金额（元）", ("融资金额（元）",), note="质押融资必填"),
+    Column("valuation", "作价金额（元）", ("出资金额（元）",), note="作价入股必填"),
+    Column("contract_date", "合同日期", ("签订日期",), note="20250301、2025-03-01 或 2025年3月1日"),
+    Column("recordal_number", "备案号", ("登记号", "备案/登记号"), note="填写即视为已备案（登记）的交易"),
+    Column("recordal_date", "备案日期", ("登记日期",)),
+))
+
+
+def _deal_type(raw: str) -> DealType:
+    if raw not in TYPE_BY_ZH:
+        raise InvalidValue("deal_type", f"unknown deal type '{raw}'", f"交易类型应为：{'、'.join(TYPE_BY_ZH)}")
+    return TYPE_BY_ZH[raw]
+
+
+def _date(raw: str):
+    value = parse_date(raw)
+    return check_patent_date(value) if value else None
+
+
+class DealImport:
+    layout = LAYOUT
+    needs_owner = False
+
+    def parse(self, ctx: Context, cells: Cells) -> dict:
+        deal_type = cells.get("type", _deal_type, required_zh="交易类型")
+        numbers = cells.get("numbers", lambda v: [normalize_application_number(n) for n in split_list(v)],
+                            required_zh="申请号") or []
+        codes = {k: cells.get(k, normalize_credit_code, required_zh="出让方统一社会信用代码" if k == "from_code" else None)
+                 for k in CODES}
+        values = {k: cells.get(k, parse_yuan) for k in ("amount", "loan_amount", "valuation")}
+        values |= {k: cells.get(k, _date) for k in ("contract_date", "recordal_date")}
+        values["recordal_number"] = text(cells.raw("recordal_number")) or None
+        cells.check()
+        return {"type": deal_type, "numbers": numbers, "codes": codes, "values": values, "cells": cells}
+
+    def key(self, record: dict) -> tuple:
+        v = record["values"]
+        return (record["type"].value, *(record["codes"][k] for k in CODES), tuple(sorted(record["numbers"])),
+                v["contract_date"], v["recordal_number"], v["amount"], v["loan_amount"], v["valuation"])
+
+    def lookup(self, ctx: Context, records: list[dict]) -> dict:
+        if "orgs" not in ctx.state:
+            ctx.state["orgs"] = dict(ctx.db.execute(select(Organisation.credit_code, Organisation.id)).all())
+        numbers = {n for r in records for n in r["numbers"]}
+        ctx.state["patents"] = {n: (pid, owner) for n, pid, owner in ctx.db.execute(select(
+            Patent.application_number, Patent.id, Patent.owner_org_id).where(Patent.application_number.in_(numbers)))}
+        from_ids = {ctx.state["orgs"].get(r["codes"]["from_code"]) for r in records} - {None}
+        codes = {oid: code for code, oid in ctx.state["orgs"].items()}
+        found = {}
+        for deal in ctx.db.scalars(select(Deal).where(Deal.from_org_id.in_(from_ids), Deal.imported_history.is_(False))):
+            key = (deal.type.value, codes.get(deal.from_org_id), codes.get(deal.to_org_id), codes.get(deal.lender_org_id),
+                   tuple(sorted(p.application_number for p in deal.patents)), deal.contract_date, deal.recordal_number,
+                   deal.amount, deal.loan_amount, deal.valuation)
+            found.setdefault(key, deal)
+        return found
+
+    def classify(self, ctx: Context, record: dict, existing: Deal | None) -> str:
+        errors, ids = [], {}
+        for k in CODES:
+            code = record["codes"][k]
+            if code and code not in ctx.state["orgs"]:
+                errors.append(RowError(k, code, f"统一社会信用代码 {code} 的机构未在平台登记", f"no organisation {code}"))
+            ids[k] = ctx.state["orgs"].get(code) if code else None
+        patent_ids = []
+        for number in record["numbers"]:
+            found = ctx.state["patents"].get(number)
+            if found is None:
+                errors.append(RowError("numbers", number, f"专利 {number} 未在平台登记", f"patent {number} is not registered"))
+            elif ids["from_code"] and found[1] != ids["from_code"]:
+                errors.append(RowError("numbers", number, f"专利 {number} 不属于出让方", f"patent {number} is not the holder's"))
+            else:
+                patent_ids.append(found[0])
+        if errors:
+            raise RowErrors(errors)
+        record["data"] = record["cells"].validate(DealCreate, {
+            "type": record["type"], "patent_ids": patent_ids, "to_org_id": ids["to_code"],
+            "lender_org_id": ids["lender_code"], **record["values"]}, FIELD_KEYS)
+        record["from_id"] = ids["from_code"]
+        return UNCHANGED if existing is not None else NEW
+
+    def apply(self, ctx: Context, record: dict, existing, outcome: str) -> None:
+        data: DealCreate = record["data"]
+        deal = service.create(ctx.db, data, from_org_id=record["from_id"], user_id=ctx.user_id)
+        if data.recordal_number:  # recorded like any other deal: ownership, offers, credit rules
+            flows.record_deal(ctx.db, deal, DealRecord(), ctx.user_id)
+        ctx.pending.append(deal)
+
+
+# ---- POST /api/deals/import ------------------------------------------------------------------------------
 
 class ImportRejected(AppError):
     status_code = 422
@@ -50,108 +148,23 @@ class ImportResult:
     deal_ids: list[int]
 
 
-def read_workbook(content: bytes, filename: str) -> pd.DataFrame:
+def import_deals(db: Session, content: bytes, filename: str, user_id: int | None) -> ImportResult:
+    """The API's all-or-nothing .xlsx import: 422 with every rejected row (by its Excel row) or every deal."""
     if not filename.lower().endswith(".xlsx"):
         raise ImportRejected([{"row": None, "field": "file", "message_zh": "请上传 .xlsx 格式的 Excel 文件"}])
     if len(content) > MAX_BYTES:
-        raise ImportRejected([{"row": None, "field": "file", "message_zh": "文件超过 5 MB"}])
-    try:
-        frame = pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl").fillna("")
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same clear answer
-        raise ImportRejected([{"row": None, "field": "file", "message_zh": "无法读取该 Excel 文件，请检查文件是否损坏"}]) from None
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        raise ImportRejected([{"row": None, "field": "header", "message_zh": f"缺少必需的列：{'、'.join(missing)}"}])
-    if len(frame) > MAX_ROWS:
-        raise ImportRejected([{"row": None, "field": "file", "message_zh": f"单次最多导入 {MAX_ROWS} 行"}])
-    return frame
-
-
-def _numbers(cell) -> list[str]:
-    """The application numbers of a cell (separated by ; or ；)."""
-    return [n for n in str(cell).replace("；", ";").split(";") if n.strip()]
-
-
-def _patent_ids(db: Session, frame: pd.DataFrame) -> dict[str, int]:
-    """Application number → patent id for every valid number in the file, in one query per 900."""
-    numbers = set()
-    for cell in frame.get("申请号", []):
-        for number in _numbers(cell):
-            try:
-                numbers.add(normalize_application_number(number))
-            except InvalidValue:
-                pass  # reported per row later
-    found: dict[str, int] = {}
-    ordered = sorted(numbers)
-    for i in range(0, len(ordered), 900):
-        rows = db.execute(select(Patent.application_number, Patent.id).where(
-            Patent.application_number.in_(ordered[i:i + 900])))
-        found.update((number, pid) for number, pid in rows)
-    return found
-
-
-def import_deals(db: Session, content: bytes, filename: str, user_id: int | None) -> ImportResult:
-    frame = read_workbook(content, filename)
-    orgs = dict(db.execute(select(Organisation.credit_code, Organisation.id)).all())
-    patent_ids_by_number = _patent_ids(db, frame)
-    rejected, plans = [], []
-    for idx, raw in frame.iterrows():
-        row_no = int(idx) + 2  # Excel row: header is row 1
-        row = {COLUMNS[c]: str(v).strip() for c, v in raw.items() if c in COLUMNS}
-        problems = []
-
-        def org_id(field: str, label: str):
-            code = row.get(field, "")
-            if not code:
-                return None
-            try:
-                code = normalize_credit_code(code)
-            except InvalidValue as exc:
-                problems.append({"field": label, "message_zh": exc.zh})
-                return None
-            if code not in orgs:
-                problems.append({"field": label, "message_zh": f"统一社会信用代码 {code} 的机构未在平台登记"})
-            return orgs.get(code)
-
-        from_id = org_id("from_code", "出让方统一社会信用代码")
-        to_id = org_id("to_code", "受让方统一社会信用代码")
-        lender_id = org_id("lender_code", "质权人统一社会信用代码")
-        patent_ids = []
-        for number in _numbers(row.get("application_numbers", "")):
-            try:
-                normal = normalize_application_number(number)
-            except InvalidValue as exc:
-                problems.append({"field": "申请号", "message_zh": exc.zh})
-                continue
-            pid = patent_ids_by_number.get(normal)
-            if pid is None:
-                problems.append({"field": "申请号", "message_zh": f"专利 {normal} 未在平台登记"})
-            else:
-                patent_ids.append(pid)
-        deal_type = TYPE_BY_ZH.get(row.get("type", ""))
-        if deal_type is None:
-            problems.append({"field": "交易类型", "message_zh": f"交易类型应为：{'、'.join(TYPE_BY_ZH)}"})
-        if not problems:
-            try:
-                data = DealCreate.model_validate({
-                    "type": deal_type, "patent_ids": patent_ids, "to_org_id": to_id, "lender_org_id": lender_id,
-                    **{k: row.get(k) or None for k in ("amount", "loan_amount", "valuation", "contract_date",
-                                                        "recordal_number", "recordal_date")}})
-                plans.append((row_no, data, from_id))
-            except ValidationError as exc:
-                problems += [{"field": e["field"], "message_zh": e["message_zh"]} for e in translate_errors(exc.errors())]
-        if problems:
-            rejected.append({"row": row_no, "errors": problems})
-    if rejected:
-        raise ImportRejected(rejected)
-    ids = []
-    with db.begin_nested():  # a business rule failing in row n undoes rows 1 … n-1 too
-        for row_no, data, from_id in plans:
-            try:
-                deal = service.create(db, data, from_org_id=from_id, user_id=user_id)
-            except AppError as exc:
-                raise ImportRejected([{"row": row_no, "errors": [{"field": exc.field or "", "message_zh": exc.message_zh}]}])
-            if data.recordal_number:  # recorded like any other deal: ownership, offers, credit rules
-                flows.record_deal(db, deal, DealRecord(), user_id)
-            ids.append(deal.id)
-    return ImportResult(len(ids), ids)
+        raise ImportRejected([{"row": None, "field": "file", "message_zh": "文件超过 20 MB"}])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "deals.xlsx"
+        path.write_bytes(content)
+        try:
+            result = engine.run(db, DealImport(), path, "deals.xlsx", user_id=user_id, dry_run=False)
+        except Unreadable as exc:
+            message = exc.message_zh if "缺少" in exc.message_zh else "无法读取该 Excel 文件，请检查文件是否损坏"
+            raise ImportRejected([{"row": None, "field": "file", "message_zh": message}]) from None
+    if result.rejected_rows:
+        rows: dict[int, list] = {}
+        for r in result.rejected:
+            rows.setdefault(r["row"], []).append({"field": r["column"], "message_zh": r["message_zh"]})
+        raise ImportRejected([{"row": n, "errors": errs} for n, errs in sorted(rows.items())])
+    return ImportResult(len(result.touched_ids), result.touched_ids)
