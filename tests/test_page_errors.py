@@ -98,7 +98,7 @@ def test_missing_records_bad_filters_and_conflicts_use_the_error_page(client, wo
     assert "not_found" not in text
 
 
-def test_invalid_feedback_shows_the_demand_page_again_at_that_match(client, world):
+def test_invalid_feedback_shows_the_match_page_again(client, world):
     _as(client, world["users"]["ent"])
     resp = f.form_post(client, f"/matches/{world['match']}/feedback",
                        data={"prospect_rating": "4", "intent": "shout", "improvement_needs": "需要中试数据"})
@@ -108,4 +108,4 @@ def test_invalid_feedback_shows_the_demand_page_again_at_that_match(client, worl
     assert form and 'data-field="intent"' in form.group(0)
     assert '<option value="4" selected>' in form.group(0) and 'value="需要中试数据"' in form.group(0)  # kept
     ok = f.form_post(client, f"/matches/{world['match']}/feedback", data={"intent": "negotiate"}, follow_redirects=False)
-    assert ok.status_code == 303 and ok.headers["location"] == f"/demands/{world['demand']}#match-{world['match']}"
+    assert ok.status_code == 303 and ok.headers["location"] == f"/matches/{world['match']}?saved=feedback#feedback"

@@ -11,6 +11,9 @@ from ipplatform.matching.enums import CooperationIntent, MatchSource, MatchStatu
 from ipplatform.offers.models import Offer
 
 
+FIT_STRONG = 80  # the 匹配度 from which a match is strong (``Match.fit``)
+
+
 class Match(TimestampMixin, Base):
     """A demand–offer pair the matcher (or a person) proposed, with its evidence and lifecycle."""
 
@@ -42,6 +45,18 @@ class Match(TimestampMixin, Base):
 
     demand: Mapped[Demand] = relationship(lazy="joined")
     offer: Mapped[Offer] = relationship(lazy="joined")
+
+    @property
+    def fit(self) -> int | None:
+        """匹配度 on a 0–100 scale for people: the matcher's absolute confidence (embedding cosine plus half
+        the share of the demand's words the offer contains) × 100, capped at 100, and kept on the side of the
+        strong-match verdict: 80 and above is exactly “高度匹配”. None when the match carries no confidence
+        (a manual match). The ranking score itself is relative to the other candidates and has no scale."""
+        confidence = (self.explanation or {}).get("confidence")
+        if confidence is None:
+            return None
+        value = max(0, min(100, round(float(confidence) * 100)))
+        return max(FIT_STRONG, value) if self.strong else min(FIT_STRONG - 1, value)
 
 
 class MatchFeedback(Base):

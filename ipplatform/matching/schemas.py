@@ -18,6 +18,7 @@ class MatchRead(AppSchema):
     demand_org: str
     offer_org: str
     score: float
+    fit: int | None = Field(None, description="匹配度 0–100 (80 and above: strong match); None for manual matches")
     rank: int
     strong: bool
     source: MatchSource

@@ -7,11 +7,12 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ipplatform.common.enums import ListingStatus
 from ipplatform.common.errors import Conflict, get_or_404
+from ipplatform.common.schemas import PageParams
 from ipplatform.database import utcnow
 from ipplatform.demands.models import Demand
 from ipplatform.matching.matcher import Matcher
@@ -136,6 +137,10 @@ def for_offer(db: Session, offer_id: int) -> list[Match]:
     return list(db.scalars(select(Match).where(Match.offer_id == offer_id).order_by(Match.score.desc())).unique())
 
 
+def offer_matches_stmt(offer_id: int):
+    return select(Match).where(Match.offer_id == offer_id)
+
+
 def get(db: Session, match_id: int) -> Match:
     return get_or_404(db, Match, match_id, "match", "匹配记录")
 
@@ -161,7 +166,23 @@ def change_status(db: Session, match: Match, target: MatchStatus, user_id: int |
     return match
 
 
+# What the demanding side's stated intent says about where the talks are (never moves a match backwards).
+INTENT_STATUS = {CooperationIntent.LEARN_MORE: MatchStatus.VIEWED, CooperationIntent.NEGOTIATE: MatchStatus.NEGOTIATING,
+                 CooperationIntent.LICENSE: MatchStatus.NEGOTIATING, CooperationIntent.BUY: MatchStatus.NEGOTIATING,
+                 CooperationIntent.NONE: MatchStatus.DECLINED}
+
+
+def next_statuses(match: Match) -> list[MatchStatus]:
+    """The statuses a match may move to from where it is: any later step, or declined (none once final)."""
+    current = MatchStatus(match.status)
+    if current in (MatchStatus.AGREED, MatchStatus.DECLINED):
+        return []
+    return [*STATUS_ORDER[STATUS_ORDER.index(current) + 1:], MatchStatus.DECLINED]
+
+
 def add_feedback(db: Session, match: Match, data: FeedbackCreate, user) -> MatchFeedback:
+    """Store the demanding side's verdict and move the match to what it says (洽谈合作 → 洽谈中, 暂无意向 →
+    已拒绝), forward only: a match already further on, or agreed or declined, keeps its status."""
     offer = match.offer
     fb = MatchFeedback(match_id=match.id, user_id=user.id, org_id=user.org_id, prospect_rating=data.prospect_rating,
                        improvement_needs=data.improvement_needs, intent=data.intent,
@@ -169,16 +190,23 @@ def add_feedback(db: Session, match: Match, data: FeedbackCreate, user) -> Match
     db.add(fb)
     if match.status == MatchStatus.SUGGESTED:
         change_status(db, match, MatchStatus.VIEWED, user.id)
-    if data.intent == CooperationIntent.NONE and match.status not in (MatchStatus.AGREED, MatchStatus.DECLINED):
-        change_status(db, match, MatchStatus.DECLINED, user.id)
+    target = INTENT_STATUS[CooperationIntent(data.intent)]
+    if target in next_statuses(match):
+        change_status(db, match, target, user.id)
     db.flush()
     return fb
+
+
+def feedback_of(db: Session, match_id: int) -> list[MatchFeedback]:
+    """A match's feedback, latest first."""
+    return list(db.scalars(select(MatchFeedback).where(MatchFeedback.match_id == match_id)
+                           .order_by(MatchFeedback.id.desc())))
 
 
 def read_model(match: Match) -> MatchRead:
     return MatchRead(id=match.id, demand_id=match.demand_id, offer_id=match.offer_id, demand_title=match.demand.title,
                      offer_title=match.offer.title, demand_org=match.demand.organisation.name,
-                     offer_org=match.offer.owner.name, score=match.score, rank=match.rank, strong=match.strong,
+                     offer_org=match.offer.owner.name, score=match.score, fit=match.fit, rank=match.rank, strong=match.strong,
                      source=match.source, status=match.status, status_zh=MatchStatus(match.status).zh,
                      suggested_at=match.suggested_at, viewed_at=match.viewed_at, contacted_at=match.contacted_at,
                      negotiating_at=match.negotiating_at, agreed_at=match.agreed_at, declined_at=match.declined_at,
@@ -192,3 +220,58 @@ def inbox(db: Session, org_id: int, only_new: bool = True, limit: int = 200) -> 
     if only_new:
         stmt = stmt.where(Match.status == MatchStatus.SUGGESTED)
     return list(db.scalars(stmt.order_by(Match.strong.desc(), Match.score.desc()).limit(limit)).unique())
+
+
+# ---- the inbox page: matches grouped by the organisation's demand or offer -----------------------------
+
+ACTIVE = (MatchStatus.SUGGESTED, MatchStatus.VIEWED, MatchStatus.CONTACTED, MatchStatus.NEGOTIATING)
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    status: MatchStatus | None = None
+    active: bool = False  # only matches still in progress (not agreed, not declined)
+    side: str | None = None  # "demand": my demands' matches, "offer": my offers' matches, None: both
+    strong: bool = False  # only strong matches
+
+
+@dataclass
+class InboxGroup:
+    side: str  # "demand" or "offer": whose listing the group is
+    listing: Demand | Offer
+    total: int  # matches of the listing passing the filter
+    matches: list[Match]  # the best of them
+
+
+def _filtered(stmt, flt: InboxFilter):
+    if flt.status is not None:
+        stmt = stmt.where(Match.status == flt.status)
+    if flt.active:
+        stmt = stmt.where(Match.status.in_(ACTIVE))
+    if flt.strong:
+        stmt = stmt.where(Match.strong.is_(True))
+    return stmt
+
+
+def inbox_groups(db: Session, scope: set[int] | None, flt: InboxFilter, page: PageParams,
+                 per_group: int = 5) -> tuple[list[InboxGroup], int]:
+    """One page of an organisation's matches grouped by its listing, the most recently active listing first.
+    ``scope``: the organisations whose listings count (``policy.org_scope``; None: everyone's, which groups by
+    demand unless the offer side is asked for)."""
+    sides = [flt.side] if flt.side else (["demand"] if scope is None else ["demand", "offer"])
+    keys = []
+    for side in sides:
+        column, model = (Match.demand_id, Demand) if side == "demand" else (Match.offer_id, Offer)
+        stmt = _filtered(select(column, func.max(Match.updated_at), func.count()).join(model, model.id == column), flt)
+        if scope is not None:
+            stmt = stmt.where(Demand.org_id.in_(scope) if side == "demand"
+                              else or_(Offer.owner_org_id.in_(scope), Offer.publisher_org_id.in_(scope)))
+        keys += [(latest, side, listing_id, count) for listing_id, latest, count in db.execute(stmt.group_by(column))]
+    keys.sort(key=lambda k: (k[0], k[2]), reverse=True)
+    groups = []
+    for _latest, side, listing_id, count in keys[page.offset: page.offset + page.page_size]:
+        column, model = (Match.demand_id, Demand) if side == "demand" else (Match.offer_id, Offer)
+        best = db.scalars(_filtered(select(Match).where(column == listing_id), flt)
+                          .order_by(Match.strong.desc(), Match.score.desc(), Match.id).limit(per_group)).unique()
+        groups.append(InboxGroup(side, db.get(model, listing_id), count, list(best)))
+    return groups, len(keys)

