@@ -116,3 +116,4 @@ class Meeting(TimestampMixin, Base):
     outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     pair: Mapped[EventPair] = relationship(lazy="joined")
+    event: Mapped[Event] = relationship(lazy="select")

@@ -33,7 +33,7 @@ def _industry(code: str | None) -> str:
 
 
 def _county(code: str | None) -> str:
-    return reference.region_name(code, "") if code else "未知"
+    return reference.region_name(code, "", full=False) if code else "未知"
 
 
 def build(db: Session, event: Event) -> dict:

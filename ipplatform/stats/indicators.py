@@ -21,10 +21,13 @@ from sqlalchemy.orm import Session
 
 from ipplatform import reference
 from ipplatform.demands.models import Demand
+from ipplatform.events.enums import HELD, Outcome
+from ipplatform.events.models import Event, EventPair, Meeting, Participant
 from ipplatform.matching.models import Match
 from ipplatform.offers.models import Offer
 from ipplatform.organisations.models import Organisation
 from ipplatform.outcomes.enums import TRANSFER_OR_LICENCE, DealType
+from ipplatform.outcomes.models import Deal
 from ipplatform.stats.facts import UNIVERSITY_KINDS
 from ipplatform.stats.models import ConvertedPatentFact, DealDay, DealFact, DealPatentFact, ListedPatentFact
 
@@ -82,7 +85,38 @@ CATALOGUE = [
     Indicator("flagged_deals", "信用预警交易数", "笔", "期间内被信用规则标记且尚未核销的已登记交易笔数。",
               "count(distinct recorded deal with an open credit flag)"),
 ]
-BY_ID = {i.id: i for i in CATALOGUE}
+# Matchmaking events (ipplatform.events): meetings by their outcome, subject organisation the demand side,
+# period the event's day; deals traced to an event from the deal facts (the rights holder, the contract date).
+EVENT_CATALOGUE = [
+    Indicator("event_meetings_held", "对接活动洽谈场次", "场", "期间内举办的对接活动中实际进行的一对一洽谈场次（结果为无合作意向、继续沟通、意向或签约）。",
+              "count(event_meeting where outcome in (no_interest, follow_up, intention, agreement) and event.day in period)"),
+    Indicator("event_intentions", "对接活动达成意向数", "项", "期间内对接活动洽谈结果为“意向”的场次。",
+              "count(event_meeting where outcome = intention)"),
+    Indicator("event_agreements", "对接活动现场签约数", "项", "期间内对接活动洽谈结果为“签约”的场次。",
+              "count(event_meeting where outcome = agreement)"),
+    Indicator("event_agreement_amount", "对接活动签约金额", "万元", "期间内对接活动现场签约填报的金额合计。",
+              "sum(event_meeting.amount where outcome = agreement) / 10000"),
+    Indicator("event_deals", "对接活动溯源交易数", "笔", "期间内签订并登记、可溯源到某次对接活动洽谈的专利交易笔数。",
+              "count(recorded deal where event_id is not null and contract_date in period)"),
+]
+EVENT_OUTCOMES = {"event_meetings_held": HELD, "event_intentions": (Outcome.INTENTION,),
+                  "event_agreements": (Outcome.AGREEMENT,), "event_agreement_amount": (Outcome.AGREEMENT,)}
+BY_ID = {i.id: i for i in CATALOGUE + EVENT_CATALOGUE}
+
+
+def event_meetings(indicator_id: str, f: Filters, value=None) -> Select:
+    """Meetings of an event indicator, with ``value`` (default: their count) as the selected column."""
+    stmt = (select(func.count(Meeting.id) if value is None else value).select_from(Meeting)
+            .join(Event, Event.id == Meeting.event_id).join(EventPair, EventPair.id == Meeting.pair_id)
+            .join(Participant, Participant.id == EventPair.b_id).join(Organisation, Organisation.id == Participant.org_id)
+            .where(Meeting.outcome.in_([o.value for o in EVENT_OUTCOMES[indicator_id]])))
+    return _org_filters(_period(stmt, Event.day, f, as_date=True), f, Organisation)
+
+
+def event_deals(f: Filters) -> Select:
+    stmt = select(func.count()).select_from(DealFact).join(Deal, Deal.id == DealFact.deal_id).where(
+        Deal.event_id.is_not(None))
+    return fact_filters(stmt, f, DealFact)
 
 
 def _bounds(f: Filters) -> tuple[datetime | None, datetime | None]:
@@ -174,6 +208,12 @@ def statement(indicator_id: str, f: Filters) -> Select:
     if indicator_id == "pledge_enterprises":
         return fact_filters(select(func.count(distinct(DealFact.from_org_id))).where(
             DealFact.type == DealType.PLEDGE.value, DealFact.org_kind == "enterprise"), f, DealFact)
+    if indicator_id == "event_agreement_amount":
+        return event_meetings(indicator_id, f, func.coalesce(func.sum(Meeting.amount), 0) / 10000)
+    if indicator_id in EVENT_OUTCOMES:
+        return event_meetings(indicator_id, f)
+    if indicator_id == "event_deals":
+        return event_deals(f)
     raise KeyError(indicator_id)
 
 
@@ -241,14 +281,14 @@ def compute(db: Session, indicator_id: str, f: Filters = Filters()) -> float:
     return round(_number(db.scalar(statement(indicator_id, f))), 2)
 
 
-DEAL_FACT_INDICATORS = (*DEAL_SUMS, "deals_patents", "pledge_enterprises")
+DEAL_FACT_INDICATORS = (*DEAL_SUMS, "deals_patents", "pledge_enterprises", "event_deals")
 
 
 def _key(indicator_id: str, by: str):
     """The grouping column of a breakdown, on the table the indicator's statement reads."""
     if indicator_id in DEAL_FACT_INDICATORS:
         model = DealPatentFact if indicator_id == "deals_patents" else (
-            DealFact if indicator_id == "pledge_enterprises" else DealDay)
+            DealFact if indicator_id in ("pledge_enterprises", "event_deals") else DealDay)
         columns = {"county": model.county_code, "org_kind": model.org_kind, "industry": model.industry_div,
                    "type": model.type, "month": func.substr(func.cast(model.day, String), 1, 7)}
         return columns[by]

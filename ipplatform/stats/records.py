@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ipplatform.common.errors import FieldError
 from ipplatform.demands.models import Demand
+from ipplatform.events.models import Meeting
 from ipplatform.matching.models import Match
 from ipplatform.offers.models import Offer
 from ipplatform.outcomes.models import Deal
@@ -26,6 +27,7 @@ COLUMNS = {  # record kind: (Chinese heading per column)
     "demand": ["需求编号", "标题", "需求方", "发布时间"],
     "match": ["匹配编号", "技术需求", "专利供给", "状态", "推荐时间", "联系时间", "达成时间"],  # Beijing time
     "patent": ["专利编号", "申请号", "名称", "首次产业化日期"],
+    "event_meeting": ["洽谈编号", "对接活动", "活动日期", "供给方", "需求方", "洽谈结果", "签约金额（万元）"],
 }
 
 
@@ -64,6 +66,10 @@ def _ids(indicator_id: str, f: ind.Filters) -> tuple[str, Select]:
         return "match", ind.statement(source, f).with_only_columns(Match.id)
     if indicator_id in ind.DEAL_SUMS:
         return "deal", ind.deal_sum(indicator_id, f, DealFact).with_only_columns(DealFact.deal_id)
+    if indicator_id in ind.EVENT_OUTCOMES:
+        return "event_meeting", ind.event_meetings(indicator_id, f, Meeting.id)
+    if indicator_id == "event_deals":
+        return "deal", ind.event_deals(f).with_only_columns(DealFact.deal_id)
     if indicator_id == "univ_share":  # the transfer and licence deals the share is taken of
         return "deal", ind.deal_sum("deals_count", f, DealFact).where(DealFact.type.in_(ind.TL)).with_only_columns(
             DealFact.deal_id)
@@ -116,6 +122,12 @@ def _rows(db: Session, kind: str, ids: list[int], f: ind.Filters) -> tuple[list[
         return ([[m.id, m.demand.title, m.offer.title, m.status.zh, _text(m.suggested_at), _text(m.contacted_at),
                   _text(m.agreed_at)] for m in items],
                 [{0: ("match", m.id), 1: ("demand", m.demand_id), 2: ("offer", m.offer_id)} for m in items])
+    if kind == "event_meeting":
+        items = list(db.scalars(select(Meeting).where(Meeting.id.in_(ids)).order_by(Meeting.id.desc())).unique())
+        events = {m.event_id: m.event for m in items}
+        return ([[m.id, events[m.event_id].title, _text(events[m.event_id].day), m.pair.a.organisation.name,
+                  m.pair.b.organisation.name, m.outcome.zh, _wan(m.amount) if m.amount is not None else ""]
+                 for m in items], [{} for _ in items])
     on = ConvertedPatentFact.patent_id == Patent.id
     if f.end:
         on = on & (ConvertedPatentFact.first_day <= f.end)
