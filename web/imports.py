@@ -65,13 +65,12 @@ async def import_upload(request: Request, db: DbSession, user: PageUser, backgro
     upload = form.get("file")
     errors = {}
     if values["kind"] not in KINDS:
-        errors["kind"] = "导入类型：请选择专利、供给、需求或交易"
+        return _form(request, db, user, values, {"kind": "导入类型：请选择专利、供给、需求或交易"}, 422)
+    owner_id = int(values["owner_org_id"]) if values["owner_org_id"].isdigit() and len(values["owner_org_id"]) < 10 else None
+    owner = service.owner_for_new(db, user, values["kind"], owner_id)  # the policy first: refused is a 403
     if not isinstance(upload, UploadFile) or not upload.filename:
         errors["file"] = "文件：请选择要导入的 .xlsx 或 .csv 文件"
-    owner_id = int(values["owner_org_id"]) if values["owner_org_id"].isdigit() and len(values["owner_org_id"]) < 10 else None
-    if errors:
         return _form(request, db, user, values, errors, 422)
-    owner = service.owner_for_new(db, user, values["kind"], owner_id)
     try:
         job = service.create_job(db, kind=values["kind"], filename=upload.filename, content=await upload.read(),
                                  owner=owner, user=user, dry_run=form.get("action") != "commit",
