@@ -36,6 +36,7 @@ from ipplatform.search.indexer import Indexer
 from ipplatform.search.router import router as search_router
 from ipplatform.matching.matcher import Matcher
 from ipplatform.matching.router import router as matching_router
+from ipplatform.matching.glossary_router import router as glossary_router
 from ipplatform.outcomes.router import router as outcomes_router
 from ipplatform.credit.router import router as credit_router
 from ipplatform.stats.router import router as stats_router
@@ -100,7 +101,7 @@ def create_app(engine: Engine | None = None, *, search_backend: SearchBackend | 
     login_throttle.install(app)  # fresh failed-login counters per app
     for router in (auth_router, organisations_router, patents_router, offers_router, demands_router, audit_router,
                    search_router, matching_router, outcomes_router, credit_router, stats_router, imports_router,
-                   events_router):
+                   events_router, glossary_router):
         app.include_router(router, prefix="/api")
     web_routes.install(app)  # the pages, /static and the pages' login redirect
     web_security.install(app)  # CSRF, security headers on every response, /docs from local files
