@@ -88,7 +88,7 @@ def evidence_rows(flag: CreditFlag, orgs: dict[int, Organisation]) -> list[dict]
     if "source" in e:
         add("名单来源", e["source"])
     if "listed_from" in e:
-        add("列入期间", f"{e['listed_from']} 至 {e.get('listed_to') or '至今'}")
+        add("列入期间", f"{e['listed_from']} 至 {e['listed_to']}" if e.get("listed_to") else f"{e['listed_from']} 起")
     if "patent" in e:
         add("专利申请号", e["patent"])
     if "deals" in e:
@@ -113,8 +113,12 @@ def evidence_rows(flag: CreditFlag, orgs: dict[int, Organisation]) -> list[dict]
 
 
 def _flag_page(request, db, user, status: str, page: int, errors: dict | None = None, done: str | None = None,
-               code: int = 200) -> HTMLResponse:
-    flags, total = credit.list_flags(db, PageParams(page=page, page_size=PER_PAGE), status)
+               code: int = 200, only: CreditFlag | None = None) -> HTMLResponse:
+    """One page of a status's flags; ``only``: that flag alone (its form shown again with the errors)."""
+    if only is not None:
+        flags, total, status = [only], 1, only.status
+    else:
+        flags, total = credit.list_flags(db, PageParams(page=page, page_size=PER_PAGE), status)
     deals = {d.id: d for d in db.scalars(select(Deal).where(Deal.id.in_([fl.deal_id for fl in flags]))).unique()}
     org_ids = {i for fl in flags for i in ((fl.evidence or {}).get("org"), (fl.evidence or {}).get("recipient")) if i}
     orgs = {o.id: o for o in db.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))} if org_ids else {}
@@ -124,7 +128,7 @@ def _flag_page(request, db, user, status: str, page: int, errors: dict | None = 
               "evidence": evidence_rows(fl, orgs), "reviewer": reviewers.get(fl.reviewed_by_id)} for fl in flags]
     return render(request, "office_flags.html", user, code, items=items, total=total, page=PageParams(
         page=page, page_size=PER_PAGE), status=status, statuses=credit.FLAG_STATUSES, counts=credit.flag_counts(db),
-        errors=errors or {}, done=done, base=f"/office/flags?status={status}&")
+        errors=errors or {}, done=done, base=f"/office/flags?status={status}&", focused=only is not None)
 
 
 FlagStatus = Literal["open", "confirmed", "cleared"]
@@ -136,7 +140,7 @@ def flag_list(request: Request, db: DbSession, user: PageUser, status: FlagStatu
     _staff(user)
     done = None
     if reviewed and decision in ("confirmed", "cleared"):
-        done = f"信用预警 #{reviewed} 已{credit.FLAG_STATUSES[decision]}。"
+        done = f"信用预警 #{reviewed} 的核查结论已保存：{credit.FLAG_STATUSES[decision]}。"
     return _flag_page(request, db, user, status, page, done=done)
 
 
@@ -152,7 +156,7 @@ async def flag_review(request: Request, db: DbSession, user: PageUser, flag_id: 
     except AppError as exc:
         errors = {"flag": flag_id, "messages": labelled_errors(exc, {"note": "核查说明", "status": "核查结论"}),
                   "values": kept(form, ["decision", "note"])}
-        return _flag_page(request, db, user, back, 1, errors=errors, code=422)
+        return _flag_page(request, db, user, back, 1, errors=errors, code=422, only=flag)
     return RedirectResponse(f"/office/flags?status={back}&reviewed={flag.id}&decision={flag.status}", status_code=303)
 
 

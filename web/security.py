@@ -1,8 +1,10 @@
 """HTTP security for every response: security headers (a strict Content-Security-Policy the pages satisfy:
 no inline script or style, nothing from other origins), CSRF protection (``ipplatform.common.csrf``), and
-the API docs at /docs served from local files (Swagger UI from the PyPI package ``fastapi-offline``), so they
-work without a CDN and within the policy. There is no /redoc: ReDoc needs inline styles and loads its logo
-from its vendor's CDN.
+the API docs at /docs (Swagger UI) and /redoc (ReDoc) served from local files (both bundled in the PyPI package
+``fastapi-offline``), so they work without a CDN. Swagger UI runs within the policy; ReDoc writes its styles
+inline (styled-components) and builds its search worker from a blob, so /redoc alone answers with a policy that
+adds ``style-src 'unsafe-inline'`` and ``worker-src blob:`` (scripts stay same-origin files, and the page shows
+no user data). No web fonts are loaded (ReDoc falls back to the system's).
 
 ``install(app)`` is called by ``create_app``.
 """
@@ -24,6 +26,7 @@ from web.errors import error_page
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+REDOC_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") + "; worker-src blob:"
 HEADERS = {
     "content-security-policy": CSP,
     "x-frame-options": "DENY",
@@ -91,6 +94,16 @@ def _docs_routes(app: FastAPI) -> None:
 </head><body><div id="swagger-ui" data-config="{config}"></div>
 <script src="{DOCS_ASSETS}/swagger-ui-bundle.js"></script><script src="/static/swagger-init.js"></script>
 </body></html>""")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> HTMLResponse:
+        config = escape(json.dumps({"url": app.openapi_url}))
+        return HTMLResponse(f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title} - ReDoc</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="{DOCS_ASSETS}/favicon.png">
+</head><body><div id="redoc" data-config="{config}"></div>
+<script src="{DOCS_ASSETS}/redoc.standalone.js"></script><script src="/static/redoc-init.js"></script>
+</body></html>""", headers={"content-security-policy": REDOC_CSP})
 
     app.mount(DOCS_ASSETS, StaticFiles(directory=_docs_assets_dir()), name="docs-assets")
 

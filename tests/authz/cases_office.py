@@ -77,3 +77,5 @@ PAGES = [
 for _c in PAGES:
     _c.page = True
 CASES = API + PAGES
+CASES.append(Case("page-redoc", "GET", "/redoc", "public", 200, lambda db, w, t: Req("/redoc"), by_owner=False,
+                  anon_ok=True, page=True))
