@@ -190,10 +190,12 @@ def deal_sum(indicator_id: str, f: Filters, model=DealDay) -> Select:
 def statement(indicator_id: str, f: Filters) -> Select:
     """The SQL of a count/sum indicator, as a select with one value column (a breakdown adds its key)."""
     if indicator_id == "offers_published":
-        stmt = select(func.count(Offer.id)).join(Organisation, Organisation.id == Offer.owner_org_id)
+        stmt = (select(func.count(Offer.id)).join(Organisation, Organisation.id == Offer.owner_org_id)
+                .where(Offer.published_at.is_not(None)))  # never published (drafts): not counted, whatever the period
         return _org_filters(_period(stmt, Offer.published_at, f), f, Organisation)
     if indicator_id == "demands_published":
-        stmt = select(func.count(Demand.id)).join(Organisation, Organisation.id == Demand.org_id)
+        stmt = (select(func.count(Demand.id)).join(Organisation, Organisation.id == Demand.org_id)
+                .where(Demand.published_at.is_not(None)))
         return _org_filters(_period(stmt, Demand.published_at, f), f, Organisation)
     if indicator_id in ("matches_generated", "matches_contacted", "matches_agreed"):
         column = {"matches_generated": Match.suggested_at, "matches_contacted": Match.contacted_at,
