@@ -136,6 +136,69 @@ API = [
     m("event-report-xlsx", "GET", "/api/events/{e}/report.xlsx"),
 ]
 
-PAGES: list[Case] = []
+PAGE_SETUP = {"title": "茶产业专利供需对接会", "venue": "信阳市会展中心", "day": "2027-05-20", "slot_minutes": "20",
+              "tables": "5", "session1_start": "09:00", "session1_slots": "4", "max_meetings": "4", "max_requests": "5"}
+
+
+def p(name, method, path, ok=200, form=None, status=EventStatus.REGISTRATION):
+    return m(name, method, path, ok, status=status, page=True, form=form)
+
+
+def _page_meeting(db, w, t, form=None):
+    e, x = meeting(db, t)
+    return Req(f"/events/{e.id}/meetings/{x.id}", form=form)
+
+
+def _member_page(path, ok=200, form=None):
+    def prepare(db, w, t):
+        e, me, other = booking(db, w, t)
+        url = path.format(e=e.id) + ("" if form is not None else f"?org_id={t.id}")
+        return Req(url, form={**form, "org_id": str(t.id)} if form is not None else None)
+    return prepare
+
+
+PAGES = [
+    Case("page-events", "GET", "/events", "signed_in", 200, lambda db, w, t: Req("/events"), by_owner=False, page=True),
+    Case("page-event-new", "GET", "/events/new", "event_manager", 200, lambda db, w, t: Req("/events/new"),
+         always_own=True, page=True),
+    Case("page-event-create", "POST", "/events/new", "event_manager", 303,
+         lambda db, w, t: Req("/events/new", form=PAGE_SETUP), always_own=True, page=True),
+    Case("page-event", "GET", "/events/{event_id}", "signed_in", 200,
+         lambda db, w, t: Req(f"/events/{event(db, t).id}"), by_owner=False, page=True),
+    p("page-event-edit", "GET", "/events/{e}/edit"),
+    p("page-event-edit-save", "POST", "/events/{e}/edit", 303, form=PAGE_SETUP),
+    p("page-event-status", "POST", "/events/{e}/status", 303, form={"status": "booking"}),
+    p("page-event-registrations", "GET", "/events/{e}/registrations"),
+    p("page-event-decision", "POST", "/events/{e}/participants/{a}/decision", 303, form={"status": "cancelled"}),
+    p("page-event-check-in", "POST", "/events/{e}/participants/{a}/check-in", 303, form={},
+      status=EventStatus.SCHEDULED),
+    p("page-event-pairs", "GET", "/events/{e}/pairs"),
+    p("page-event-prematch", "POST", "/events/{e}/prematch", 200, form={}),
+    Case("page-event-pair-add", "POST", "/events/{event_id}/pairs", "event_manager", 303,
+         lambda db, w, t: (lambda e, a, b: Req(f"/events/{e.id}/pairs", form={"a_id": str(a.id), "b_id": str(b.id)}))(
+             *managed(db, t)), page=True),
+    Case("page-event-pair-status", "POST", "/events/{event_id}/pairs/{pair_id}/status", "event_manager", 303,
+         lambda db, w, t: (lambda e, a, b: Req(f"/events/{e.id}/pairs/{pair(db, e, a, b).id}/status",
+                                               form={"status": "forced"}))(*managed(db, t)), page=True),
+    p("page-event-reminders", "POST", "/events/{e}/reminders", 200, form={}),
+    p("page-event-schedule", "POST", "/events/{e}/schedule", 303, form={}, status=EventStatus.BOOKING),
+    p("page-event-board", "GET", "/events/{e}/board"),
+    Case("page-event-meeting", "GET", "/events/{event_id}/meetings/{meeting_id}", "event_manager", 200,
+         _page_meeting, page=True),
+    Case("page-event-outcome", "POST", "/events/{event_id}/meetings/{meeting_id}", "event_manager", 303,
+         lambda db, w, t: _page_meeting(db, w, t, {"outcome": "follow_up"}), page=True),
+    p("page-event-report", "GET", "/events/{e}/report"),
+    Case("page-event-register", "GET", "/events/{event_id}/register", "event_member", 200,
+         _member_page("/events/{e}/register"), page=True),
+    Case("page-event-register-save", "POST", "/events/{event_id}/register", "event_member", 303,
+         _member_page("/events/{e}/register", form={"side": "demand", "attendee1_name": "李总"}), page=True),
+    Case("page-event-me", "GET", "/events/{event_id}/me", "event_member", 200, _member_page("/events/{e}/me"),
+         page=True),
+    Case("page-event-print", "GET", "/events/{event_id}/me/print", "event_member", 200,
+         _member_page("/events/{e}/me/print"), page=True),
+    Case("page-event-request", "POST", "/events/{event_id}/requests", "event_member", 303, _page_request, page=True),
+    Case("page-event-answer", "POST", "/events/{event_id}/pairs/{pair_id}/answer", "event_member", 303, _page_answer,
+         page=True),
+]
 
 CASES = API + PAGES
