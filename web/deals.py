@@ -139,6 +139,19 @@ def _submitted(form, ctx: dict, db, errors: dict) -> dict:
     return data
 
 
+def _validated(schema, data: dict, errors: dict):
+    """``data`` as ``schema``; a field error carrying every message found (the form's own ones included)."""
+    try:
+        payload = schema.model_validate(data)
+    except ValidationError as exc:
+        errors.update({k: v for k, v in errors_by_field(exc).items() if k not in errors})
+        payload = None
+    if errors:
+        field = next(iter(errors))
+        raise FieldError("invalid deal form", errors[field], field=field)
+    return payload
+
+
 def _kept(form) -> dict:
     return {k: form.get(k) for k in form.keys()} | {
         "patent_ids": [int(p) for p in form.getlist("patent_ids") if str(p).isdigit()],
@@ -197,16 +210,14 @@ async def deal_create(request: Request, db: DbSession, user: PageUser, offer_id:
     form = await request.form()
     errors: dict = {}
     data = _submitted(form, ctx, db, errors)
+    holder = ctx["holder"] or org_service.get(db, int(form.get("from_org_id") or 0))
+    policy.require(user, policy.Action.DEAL_WRITE, holder)
+    subject = {"match_id": ctx["match"].id if ctx["match"] else None,
+               "offer_id": ctx["offer"].id if ctx["offer"] else None,
+               "to_org_id": ctx["counterparty"].id if ctx["counterparty"] else data.get("to_org_id")}
     try:
-        if errors:
-            raise FieldError("invalid deal form", next(iter(errors.values())), field=next(iter(errors)))
-        holder = ctx["holder"] or org_service.get(db, int(form.get("from_org_id") or 0))
-        policy.require(user, policy.Action.DEAL_WRITE, holder)
-        subject = {"match_id": ctx["match"].id if ctx["match"] else None,
-                   "offer_id": ctx["offer"].id if ctx["offer"] else None,
-                   "to_org_id": ctx["counterparty"].id if ctx["counterparty"] else data.get("to_org_id")}
-        deal = outcomes_service.create(db, DealCreate.model_validate({**data, **subject}), from_org_id=holder.id,
-                                       user_id=user.id)
+        payload = _validated(DealCreate, {**data, **subject}, errors)
+        deal = outcomes_service.create(db, payload, from_org_id=holder.id, user_id=user.id)
         return _record_or_keep(db, deal, form, user)
     except (ValidationError, AppError) as exc:
         if isinstance(exc, AppError) and exc.status_code in (403, 404):
@@ -252,9 +263,7 @@ async def deal_record(request: Request, db: DbSession, user: PageUser, deal_id: 
     errors: dict = {}
     data = _submitted(form, ctx, db, errors)
     try:
-        if errors:
-            raise FieldError("invalid deal form", next(iter(errors.values())), field=next(iter(errors)))
-        outcomes_service.complete(db, deal, DealDetails.model_validate(data))
+        outcomes_service.complete(db, deal, _validated(DealDetails, data, errors))
         return _record_or_keep(db, deal, form, user)
     except (ValidationError, AppError) as exc:
         db.rollback()
