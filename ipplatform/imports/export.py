@@ -1,7 +1,8 @@
 """Exports of the lists (patents, offers, demands, matches, deals) to .xlsx (openpyxl write-only) and CSV
 (UTF-8 with BOM, which Excel opens as Chinese text), under the headers the importer reads: export → import
 is a round trip. Every export shows what the user may list: the listing, match and deal visibility rules of
-``ipplatform.auth.policy``. Deals marked as imported history travel in the patents' count columns."""
+``ipplatform.auth.policy``. Deals marked as imported history travel in the patents' count columns (专利转移次数 …),
+the deals recorded on the platform in the deals export."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from ipplatform.imports.kinds import KINDS
 from ipplatform.imports.patents import HISTORY_TYPES
 from ipplatform.matching.models import Match
 from ipplatform.offers.models import Offer
-from ipplatform.outcomes.enums import DealStatus
 from ipplatform.outcomes.models import Deal, deal_patent
 from ipplatform.patents.enums import PatentKind
 from ipplatform.patents.models import Patent
@@ -58,7 +58,7 @@ def _history(db: Session, ids: list[int]) -> dict:
     out: dict = {}
     rows = db.execute(select(deal_patent.c.patent_id, Deal.type, Deal.contract_date).join(
         Deal, Deal.id == deal_patent.c.deal_id).where(deal_patent.c.patent_id.in_(ids),
-                                                       Deal.status == DealStatus.RECORDED).order_by(Deal.id))
+                                                       Deal.imported_history.is_(True)).order_by(Deal.id))
     for pid, deal_type, when in rows:
         name = HISTORY_TYPES.get(deal_type)
         if name:
@@ -66,7 +66,7 @@ def _history(db: Session, ids: list[int]) -> dict:
     return out
 
 
-def patents(db: Session, user, *, q: str | None = None, mine: bool = False) -> Iterator[list[str]]:
+def patents(db: Session, user, *, q: str | None = None, mine: bool = False, **_filters) -> Iterator[list[str]]:
     stmt = select(Patent).order_by(Patent.id)
     if mine:
         stmt = stmt.where(Patent.owner_org_id.in_(policy.org_scope(db, user, Action.IMPORT_WRITE) or {user.org_id}))

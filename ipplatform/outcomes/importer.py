@@ -20,7 +20,7 @@ from ipplatform.imports.engine import NEW, UNCHANGED, Cells, Context, RowError, 
 from ipplatform.imports.reader import Unreadable
 from ipplatform.organisations.models import Organisation
 from ipplatform.outcomes import flows, service
-from ipplatform.outcomes.enums import DealType
+from ipplatform.outcomes.enums import DealStatus, DealType
 from ipplatform.outcomes.models import Deal
 from ipplatform.outcomes.schemas import DealCreate, DealRecord
 from ipplatform.patents.models import Patent
@@ -107,10 +107,13 @@ class DealImport:
             found = ctx.state["patents"].get(number)
             if found is None:
                 errors.append(RowError("numbers", number, f"专利 {number} 未在平台登记", f"patent {number} is not registered"))
-            elif ids["from_code"] and found[1] != ids["from_code"]:
+            elif ids["from_code"] and found[1] != ids["from_code"] and not (
+                    record["type"] == DealType.TRANSFER and record["values"]["recordal_number"]
+                    and found[1] == ids["to_code"]):
                 errors.append(RowError("numbers", number, f"专利 {number} 不属于出让方", f"patent {number} is not the holder's"))
             else:
                 patent_ids.append(found[0])
+                record["moved"] = record.get("moved", True) and found[1] == ids["to_code"] != ids["from_code"]
         if errors:
             raise RowErrors(errors)
         record["data"] = record["cells"].validate(DealCreate, {
@@ -121,6 +124,14 @@ class DealImport:
 
     def apply(self, ctx: Context, record: dict, existing, outcome: str) -> None:
         data: DealCreate = record["data"]
+        if record.get("moved"):  # a recorded transfer whose patents the receiving side already holds (an export
+            # of the platform read back): recorded as it was, the ownership has moved already
+            deal = Deal(**data.model_dump(exclude={"patent_ids", "from_org_id", "match_id"}), from_org_id=record["from_id"],
+                        patents=list(ctx.db.scalars(select(Patent).where(Patent.id.in_(data.patent_ids)))),
+                        status=DealStatus.RECORDED, created_by_id=ctx.user_id)
+            ctx.db.add(deal)
+            ctx.pending.append(deal)
+            return
         deal = service.create(ctx.db, data, from_org_id=record["from_id"], user_id=ctx.user_id)
         if data.recordal_number:  # recorded like any other deal: ownership, offers, credit rules
             flows.record_deal(ctx.db, deal, DealRecord(), ctx.user_id)
