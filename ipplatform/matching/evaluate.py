@@ -28,19 +28,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import sessionmaker
+from tqdm import tqdm
 
 import ipplatform.models  # noqa: F401  (every mapper: relationships name their targets by string)
 from ipplatform import migrate
 from ipplatform.config import get_settings
 from ipplatform.database import make_engine, session_factory
 from ipplatform.matching import corpus as corpus_mod
+from ipplatform.matching.features import Candidate, compute
 from ipplatform.matching.matcher import Matcher
-from ipplatform.matching.metrics import summary
+from ipplatform.matching.metrics import summary, verdict
+from ipplatform.matching.ranker import LearnedRanker
+from ipplatform.search import fusion
 from ipplatform.search.backends.elasticsearch import ElasticsearchBackend
 from ipplatform.search.backends.embedded import EmbeddedBackend
 from ipplatform.search.backends.protocol import SearchBackend
 from ipplatform.search.documents import DocType
 from ipplatform.search.embeddings import Embedder, get_embedder
+from ipplatform.search.query import SearchFilters
 
 
 def read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
@@ -75,6 +80,7 @@ class Prepared:
     pub_of: dict[int, str]  # offer id → publication number
     backend: SearchBackend
     embedder: Embedder
+    cache_factory: sessionmaker | None = None  # the embedding cache (the offers' vectors)
 
 
 @contextmanager
@@ -99,7 +105,7 @@ def prepare(rows: list[dict], cache: Path, *, backend: str = "embedded", engine_
             try:
                 corpus_mod.index(factory, index, embedder, len(rows), session_factory(cache_engine),
                                  progress=progress)
-                yield Prepared(factory, pub_of, index, embedder)
+                yield Prepared(factory, pub_of, index, embedder, session_factory(cache_engine))
             finally:
                 if backend == "elasticsearch":
                     index.drop(DocType.OFFER)
@@ -110,48 +116,124 @@ def prepare(rows: list[dict], cache: Path, *, backend: str = "embedded", engine_
             factory.kw["bind"].dispose()
 
 
+@dataclass
+class Judged:
+    """One demand's candidates and features (matcher) and the plain baselines of the same run."""
+
+    qid: str
+    demand: dict
+    cands: list[Candidate]
+    feats: list[dict]
+    baselines: dict[str, list[str]]  # bm25, dense, rrf → publication numbers
+    ms: float = 0.0  # understanding, retrieval and features of the matcher
+
+
+SUBSETS = ("ordinary", "hard", "no_answer")
+
+
+def subset_of(demand: dict) -> str:
+    return "no_answer" if demand.get("no_answer") else "hard" if demand.get("hard") else "ordinary"
+
+
+def collect(corpus: Prepared, demands: list[dict], *, per_leg: int = 100, matcher: Matcher | None = None,
+            progress: bool = False) -> list[Judged]:
+    """Candidates and features of every demand, and, from the same index, the baselines anyone gets by
+    querying its two legs with the demand's whole text: BM25, dense, and their plain RRF hybrid."""
+    matcher = matcher or Matcher(corpus.backend, lambda: corpus.embedder, per_leg=per_leg,
+                                 vector_db=corpus.cache_factory)
+    plain = Matcher(corpus.backend, lambda: corpus.embedder, per_leg=per_leg, legacy=True)
+    out = []
+    with corpus.factory() as db:
+        matcher.prepare_corpus(db)
+        for d in tqdm(demands, desc="match demands", unit="demand", disable=not progress):
+            qid = str(d["id"])
+            t0 = time.perf_counter()
+            ctx = matcher.context_for_text(qid, d["text"])
+            cands = matcher.candidates(db, ctx)
+            feats = compute(ctx, cands, matcher.affinity)
+            ms = (time.perf_counter() - t0) * 1000
+            base = plain.context_for_text(qid, d["text"])
+            got = corpus.backend.retrieve(DocType.OFFER, tokens=base.tokens, vector=base.vector, filters=SearchFilters(),
+                                          window=per_leg, facets=False)
+            kw = got.keyword.hits if got.keyword else []
+            sem = got.semantic.hits if got.semantic else []
+            pubs = corpus.pub_of
+            out.append(Judged(qid, d, cands, feats, {"bm25": [pubs[i] for i, _ in kw], "dense": [pubs[i] for i, _ in sem],
+                                                     "rrf": [pubs[i] for i, _ in fusion.rrf(kw, sem)]}, ms))
+    return out
+
+
+def rank_judged(ranker, j: Judged) -> list[tuple[Candidate, float, dict]]:
+    scores = ranker.score_many(j.feats)
+    return sorted(zip(j.cands, scores, j.feats), key=lambda x: (-x[1], x[0].id))
+
+
+def report_runs(runs: dict[str, dict[str, list[str]]], demands: list[dict], qrels: dict) -> dict:
+    """Every run's summary over all demands and per subset (ordinary / hard / no-answer)."""
+    by_subset = {s: {str(d["id"]) for d in demands if subset_of(d) == s} for s in SUBSETS}
+    out = {}
+    for name, run in runs.items():
+        out[name] = {"all": summary(run, qrels)}
+        if any(by_subset[s] for s in ("hard", "no_answer")):
+            for s in SUBSETS:
+                out[name][s] = summary({q: r for q, r in run.items() if q in by_subset[s]}, qrels)
+    return out
+
+
 def run(args) -> dict:
     rows = corpus_mod.read_corpus(args.corpus)
     demands = read_jsonl(args.queries, ("id", "text"))
     with prepare(rows, args.cache, backend=args.backend, engine_url=args.engine_url,
                  progress=not args.quiet) as corpus:
+        matcher = Matcher(corpus.backend, lambda: corpus.embedder, per_leg=max(100, args.top),
+                          vector_db=corpus.cache_factory, ranker=load_ranker_file(args.ranker) if args.ranker else None)
+        judged = collect(corpus, demands, per_leg=max(100, args.top), matcher=matcher, progress=not args.quiet)
         pub_of = corpus.pub_of
-        matcher = Matcher(corpus.backend, lambda: corpus.embedder, per_leg=max(100, args.top))
-        runs, bm25, dense, verdicts, times = {}, {}, {}, {}, []
-        with open(args.out, "w", encoding="utf-8") as out, corpus.factory() as db:
-            for d in demands:
-                t0 = time.perf_counter()
-                ctx = matcher.context_for_text(str(d["id"]), d["text"])
-                cands = matcher.candidates(db, ctx)
-                ranked = matcher.rank(ctx, cands)[: args.top]
-                times.append((time.perf_counter() - t0) * 1000)
-                qid = str(d["id"])
-                strong = any(matcher.ranker.strong(r.features) for r in ranked[:10])
-                runs[qid] = [pub_of[r.candidate.id] for r in ranked]
-                verdicts[qid] = strong
-                bm25[qid] = [pub_of[c.id] for c in sorted(cands, key=lambda c: (-c.kw_score, c.id)) if c.kw_score > 0]
-                dense[qid] = [pub_of[c.id] for c in sorted(cands, key=lambda c: (-c.semantic, c.id))]
-                out.write(json.dumps({"query_id": qid, "strong_match": strong, "results": [
-                    {"publication_number": pub_of[r.candidate.id], "score": round(r.score, 6)} for r in ranked]},
-                    ensure_ascii=False) + "\n")
-    report = {"demands": len(demands), "corpus": len(rows), "ms_per_demand": sum(times) / max(1, len(times))}
+    runs: dict[str, dict[str, list[str]]] = {"matcher": {}, "bm25": {}, "dense": {}, "rrf": {}}
+    verdicts = {}
+    with open(args.out, "w", encoding="utf-8") as out:
+        for j in judged:
+            ranked = rank_judged(matcher.ranker, j)[: args.top]
+            strong = any(matcher.ranker.strong(f) for _, _, f in ranked[:10])
+            runs["matcher"][j.qid] = [pub_of[c.id] for c, _, _ in ranked]
+            for name, r in j.baselines.items():
+                runs[name][j.qid] = r
+            verdicts[j.qid] = strong
+            out.write(json.dumps({"query_id": j.qid, "strong_match": strong, "results": [
+                {"publication_number": pub_of[c.id], "score": round(s, 6)} for c, s, _ in ranked]},
+                ensure_ascii=False) + "\n")
+    report = {"demands": len(demands), "corpus": len(rows), "ranker": getattr(matcher.ranker, "source", "linear"),
+              "ms_per_demand": sum(j.ms for j in judged) / max(1, len(judged))}
     if args.qrels:
         qrels = read_qrels(args.qrels)
-        report["matcher"] = summary(runs, qrels)
-        report["bm25"] = summary(bm25, qrels)
-        report["dense"] = summary(dense, qrels)
-        # The verdict "no strong match": right when no judged grade-2 answer exists for the demand.
-        flagged = [q for q in runs if not verdicts[q] and q in qrels]
-        answerless = {q for q in runs if q in qrels and not any(g >= 2 for g in qrels[q].values())}
-        missed = {q for q in runs if q in qrels and not any(qrels[q].get(p, 0) >= 2 for p in runs[q][:10])}
-        report["no_strong_match"] = {
-            "flagged": len(flagged), "truly_without_answer": len(answerless),
-            "precision": (sum(q in answerless for q in flagged) / len(flagged)) if flagged else None,
-            "recall": (sum(q in answerless for q in flagged) / len(answerless)) if answerless else None,
-            "without_answer_in_top10": len(missed),
-            "precision_top10": (sum(q in missed for q in flagged) / len(flagged)) if flagged else None,
-            "recall_top10": (sum(q in missed for q in flagged) / len(missed)) if missed else None}
+        report["runs"] = report_runs(runs, demands, qrels)
+        report["no_strong_match"] = verdict({q: not v for q, v in verdicts.items()}, runs["matcher"], qrels)
     return report
+
+
+def load_ranker_file(path: Path):
+    return LearnedRanker.from_dict(json.loads(Path(path).read_text(encoding="utf-8")), source=str(path))
+
+
+def print_report(report: dict) -> None:
+    print(f"\n{report['demands']} demands against {report['corpus']} patents; ranker: {report['ranker']}; "
+          f"{report['ms_per_demand']:.1f} ms per demand (understanding, retrieval, features)")
+    if "runs" not in report:
+        return
+    print(f"\n{'run':8s} {'subset':10s} {'queries':>7s} {'nDCG@10':>8s} {'R@10':>6s} {'R@50':>6s} {'MRR@10':>7s} {'judged@10':>9s}")
+    for name, parts in report["runs"].items():
+        for subset, m in parts.items():
+            print(f"{name:8s} {subset:10s} {m['queries']:7d} {m['ndcg@10']:8.3f} {m['recall@10']:6.3f} "
+                  f"{m['recall@50']:6.3f} {m['mrr@10']:7.3f} {m['judged@10']:9.2f}")
+    f = report["no_strong_match"]
+
+    def fmt(x):
+        return "n/a" if x is None else f"{x:.2f}"
+
+    print(f"\n'no strong match' flagged on {f['flagged']} demands; {f['truly_without_answer']} have no grade-2 "
+          f"answer in the corpus: precision {fmt(f['precision'])}, recall {fmt(f['recall'])}")
+    print(f"{f['without_answer_in_top10']} have no grade-2 answer in the matcher's top 10: precision "
+          f"{fmt(f['precision_top10'])}, recall {fmt(f['recall_top10'])}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,29 +246,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=100)
     parser.add_argument("--qrels", type=Path)
     parser.add_argument("--cache", type=Path, default=get_settings().data_dir / "evaluate-cache.sqlite3")
+    parser.add_argument("--ranker", type=Path, help="a ranker file written by ipplatform.matching.train "
+                        "(default: the database's newest, else the shipped model)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     for p in (args.corpus, args.queries, *( [args.qrels] if args.qrels else [])):
         if not p.exists():
             parser.error(f"{p} does not exist")
     report = run(args)
-    print(f"\n{report['demands']} demands against {report['corpus']} patents; "
-          f"{report['ms_per_demand']:.1f} ms per demand; run written to {args.out}")
-    if "matcher" in report:
-        print(f"\n{'run':10s} {'queries':>7s} {'nDCG@10':>8s} {'R@10':>6s} {'R@50':>6s} {'MRR@10':>7s}")
-        for name in ("matcher", "bm25", "dense"):
-            m = report[name]
-            print(f"{name:10s} {m['queries']:7d} {m['ndcg@10']:8.3f} {m['recall@10']:6.3f} {m['recall@50']:6.3f} "
-                  f"{m['mrr@10']:7.3f}")
-        f = report["no_strong_match"]
-        prec = "n/a" if f["precision"] is None else f"{f['precision']:.2f}"
-        rec = "n/a" if f["recall"] is None else f"{f['recall']:.2f}"
-        print(f"\n'no strong match' flagged on {f['flagged']} demands; {f['truly_without_answer']} have no grade-2 "
-              f"answer in the corpus: precision {prec}, recall {rec}")
-        p10 = "n/a" if f["precision_top10"] is None else f"{f['precision_top10']:.2f}"
-        r10 = "n/a" if f["recall_top10"] is None else f"{f['recall_top10']:.2f}"
-        print(f"{f['without_answer_in_top10']} have no grade-2 answer in the matcher's top 10: precision {p10}, "
-              f"recall {r10}")
+    print_report(report)
+    print(f"run written to {args.out}")
     return 0
 
 

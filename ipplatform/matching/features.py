@@ -1,7 +1,17 @@
 """Interpretable match features, each in [0, 1] (or [-1, 1] for learned preferences).
 
-- semantic: cosine similarity of the sentence embeddings of demand and offer (from the kNN leg; an
-  offer only the keyword leg found gets the leg's lowest cosine, an upper bound of its own)
+- semantic: cosine similarity of the sentence embeddings of the demand's whole text and the offer
+  (exact, from the offer's cached vector; without one, from the kNN leg, whose lowest cosine stands in
+  for an offer only the keyword leg found)
+- need_semantic: cosine of the offer with the demand's *need* (context clauses left out, glossary terms
+  added: ``understand.py``)
+- clause_max / clause_mean: best and mean cosine of the offer with the need's clauses one by one (a
+  long demand often asks for two things; one clause answered well counts)
+- keyphrase: share of the need's IDF-weighted words (IDF over the platform's offers) in the offer's text
+- title_coverage: share of the offer title's IDF-weighted words that the demand's need contains
+- neighbourhood: cosine of the offer with the centroid of the five candidates both legs agree on most
+  (the top of the fused ranking): pseudo-relevance feedback in embedding space
+- glossary: share of the glossary entries the demand triggered whose technical terms the offer uses
 - lexical: the offer's BM25 score for the demand's words, divided by the best candidate's
 - coverage: share of the demand's words (weighted by length) found in the offer's text — absolute,
   unlike lexical, so it also serves the "strong match" verdict
@@ -28,9 +38,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-FEATURES = ("semantic", "lexical", "coverage", "fused", "ipc_coherence", "industry_affinity", "region", "mode_fit", "price_fit",
-            "freshness", "credit", "preference")
-FEATURES_ZH = {"semantic": "语义相似度", "lexical": "关键词匹配", "coverage": "需求词覆盖率", "fused": "综合检索排名", "ipc_coherence": "技术领域（IPC）一致",
+from ipplatform.matching.understand import Understood, title_coverage, weighted_coverage
+
+TEXT_FEATURES = ("semantic", "need_semantic", "clause_max", "clause_mean", "lexical", "coverage", "keyphrase", "title_coverage",
+                 "glossary", "fused", "ipc_coherence")
+PLATFORM_FEATURES = ("industry_affinity", "region", "mode_fit", "price_fit", "freshness", "credit", "preference")
+FEATURES = TEXT_FEATURES + PLATFORM_FEATURES
+FEATURES_ZH = {"semantic": "语义相似度", "need_semantic": "需求要点语义相似度", "clause_max": "分句语义（最佳）",
+               "clause_mean": "分句语义（平均）", "keyphrase": "关键短语（IDF 加权）", "title_coverage": "专利名称要点覆盖", "neighbourhood": "与最相关结果相近", "glossary": "行业术语对应", "lexical": "关键词匹配", "coverage": "需求词覆盖率", "fused": "综合检索排名", "ipc_coherence": "技术领域（IPC）一致",
                "industry_affinity": "行业–IPC 关联", "region": "地域", "mode_fit": "交易方式", "price_fit": "价格与预算",
                "freshness": "发布时间", "credit": "机构信用", "preference": "历史反馈偏好"}
 
@@ -49,6 +64,9 @@ class DemandCtx:
     budget_max: float | None = None
     preferred_ipc: list[str] = field(default_factory=list)
     preferences: dict[str, float] = field(default_factory=dict)  # IPC subclass → −1 … 1
+    understood: Understood | None = None  # need vs context, key phrases, glossary hits
+    need_vector: np.ndarray | None = None  # of understood.query_text
+    clause_vectors: np.ndarray | None = None  # one row per need clause
 
 
 @dataclass
@@ -67,6 +85,7 @@ class Candidate:
     org_id: int | None = None
     kw_score: float = 0.0
     fused: float = 0.0
+    vector: np.ndarray | None = None  # the offer's embedding (exact cosines; None: use ``semantic``)
 
 
 def ipc_subclasses(codes: Iterable[str] | None) -> list[str]:
@@ -158,21 +177,48 @@ def compute(ctx: DemandCtx, cands: list[Candidate], affinity: Affinity | None = 
             now: float | None = None) -> list[dict[str, float]]:
     if not cands:
         return []
-    sims = np.array([c.semantic for c in cands])
+    u = ctx.understood
+    vecs = [c.vector for c in cands]
+    exact = ctx.vector is not None and all(v is not None for v in vecs)
+    V = np.stack(vecs) if exact else None
+    sims = V @ ctx.vector if exact else np.array([c.semantic for c in cands])
+    need = V @ ctx.need_vector if exact and ctx.need_vector is not None else sims
+    if exact and ctx.clause_vectors is not None and len(ctx.clause_vectors):
+        per_clause = V @ ctx.clause_vectors.T
+        c_max, c_mean = per_clause.max(axis=1), per_clause.mean(axis=1)
+    else:
+        c_max = c_mean = need
+    keyphrases = u.keyphrases if u else [(t, 1.0) for t in ctx.tokens]
+    if exact:
+        top = np.argsort([-c.fused for c in cands], kind="stable")[:5]
+        centroid = V[top].mean(axis=0)
+        hood = V @ (centroid / (np.linalg.norm(centroid) or 1.0))
+    else:
+        hood = sims
+    hits = u.hits if u else []
+    need_text = ((u.need + "。" + " ".join(u.technical)) if u else ctx.text).lower()
     top_kw = max((c.kw_score for c in cands), default=0.0) or 1.0
     top_fused = max((c.fused for c in cands), default=0.0) or 1.0
     profile = ipc_profile(ctx, cands, sims)
     mass = sum(profile.values()) or 1.0
     out = []
-    for c, sim in zip(cands, sims):
+    for n, (c, sim) in enumerate(zip(cands, sims)):
         ipcs = {x[:4] for x in c.ipc}
+        lowered = c.text.lower()
         prefs = [ctx.preferences[i] for i in ipcs if i in ctx.preferences]
         out.append({
             "semantic": float(sim),
+            "need_semantic": float(need[n]),
+            "clause_max": float(c_max[n]),
+            "clause_mean": float(c_mean[n]),
             "lexical": c.kw_score / top_kw,
+            "keyphrase": weighted_coverage(keyphrases, lowered),
+            "title_coverage": title_coverage(c.title, need_text, u.idf if u else None),
+            "glossary": (sum(any(t.lower() in lowered for t in h.technical) for h in hits) / len(hits)) if hits else 0.0,
             "coverage": coverage(ctx.tokens, c.text),
             "fused": c.fused / top_fused,
             "ipc_coherence": sum(profile[i] for i in ipcs) / mass,
+            "neighbourhood": float(hood[n]),
             "industry_affinity": affinity.score(ctx.industry, list(ipcs)) if affinity else 0.0,
             "region": region_score(ctx.region, c.county),
             "mode_fit": mode_fit(ctx.modes, c.modes),

@@ -22,7 +22,9 @@ from ipplatform.matching.enums import INTENT_WEIGHT
 from ipplatform.matching.features import (Affinity, Candidate, DemandCtx, compute, ipc_subclasses,
                                           offer_ipc_subclasses)
 from ipplatform.matching.models import Match, MatchFeedback
-from ipplatform.matching.ranker import Ranker
+from ipplatform.matching import glossary_service
+from ipplatform.matching.ranker import Ranker, load_ranker
+from ipplatform.matching.understand import Glossary, Idf, understand
 from ipplatform.offers.models import Offer, offer_patent
 from ipplatform.organisations.models import Organisation
 from ipplatform.patents.models import Patent
@@ -35,6 +37,8 @@ from ipplatform.search.query import SearchFilters
 CANDIDATES_PER_LEG = 100
 TOKEN_CHARS = 500  # a demand's words are taken from this much of its text
 AFFINITY_MAX_AGE_S = 3600  # the affinity reads every published offer, so it is not relearned for each match
+GLOSSARY_MAX_AGE_S = 60  # staff edits to the glossary apply within a minute (at once in this process)
+IDF_OFFERS = 50_000  # IDF is counted over the newest published offers, at most this many
 
 
 @dataclass
@@ -72,12 +76,31 @@ def learn_affinity(db: Session) -> Affinity:
     return aff
 
 
+def learn_idf(db: Session, limit: int = IDF_OFFERS) -> Idf:
+    """Document frequencies of search words over the newest published offers' titles and descriptions."""
+    rows = db.execute(select(Offer.title, Offer.description).where(Offer.status == ListingStatus.PUBLISHED)
+                      .order_by(Offer.id.desc()).limit(limit))
+    return Idf.from_texts(f"{t}。{d or ''}" for t, d in rows)
+
+
 class Matcher:
+    """``legacy=True`` ranks as before the matching-quality work (the whole text on both legs, the linear
+    ranker): the benchmark's and the evaluate command's point of comparison."""
+
     def __init__(self, backend: SearchBackend, embedder_provider, *, ranker: Ranker | None = None,
-                 affinity: Affinity | None = None, per_leg: int = CANDIDATES_PER_LEG):
+                 affinity: Affinity | None = None, per_leg: int = CANDIDATES_PER_LEG,
+                 glossary: Glossary | None = None, idf: Idf | None = None, legacy: bool = False,
+                 vector_db=None):
         self.backend = backend
         self._embedder = embedder_provider
-        self.ranker = ranker or Ranker()
+        self.legacy = legacy
+        self.retrieve_whole = False  # the semantic leg embeds the need (False) or the whole text (True)
+        self.ranker = ranker or (Ranker() if legacy else load_ranker())
+        self._ranker_given = ranker is not None or legacy
+        self.glossary, self.idf = glossary, idf
+        self._glossary_at: float | None = time.monotonic() if glossary is not None else None
+        self._glossary_version = glossary_service.version()
+        self.vector_db = vector_db  # a session factory holding the offers' cached vectors (default: the db)
         self.affinity = affinity or Affinity()
         # monotonic time of the last learn_affinity; an affinity given here counts as fresh
         self.affinity_learned_at: float | None = time.monotonic() if affinity is not None else None
@@ -95,12 +118,25 @@ class Matcher:
             learned = self.affinity_learned_at
             return learned is None or time.monotonic() - learned >= max_age_s
 
+        now = time.monotonic()
+        if (self._glossary_at is None or now - self._glossary_at >= min(max_age_s, GLOSSARY_MAX_AGE_S)
+                or self._glossary_version != glossary_service.version()):
+            self._glossary_version = glossary_service.version()
+            self.glossary, self._glossary_at = glossary_service.active_glossary(db), now
         if not stale():
             return
         with self._affinity_lock:
             if stale():
                 self.affinity = learn_affinity(db)
+                self.idf = learn_idf(db)
+                if not self._ranker_given:  # a model trained since, if any
+                    self.ranker = load_ranker(db)
                 self.affinity_learned_at = time.monotonic()
+
+    def prepare_corpus(self, db: Session) -> None:
+        """Glossary and IDF of a corpus database (the evaluate command's), without the affinity."""
+        self.glossary, self._glossary_at = glossary_service.active_glossary(db), time.monotonic()
+        self.idf = learn_idf(db)
 
     # ---- contexts ---------------------------------------------------------------------------
     def context_for_text(self, key, text: str, *, db: Session | None = None, **kw) -> DemandCtx:
@@ -108,8 +144,14 @@ class Matcher:
         queries as such): words of its first TOKEN_CHARS characters, and the vector of its first
         EMBED_CHARS, which is the vector the index holds for a demand with this text (taken from the
         embedding cache in ``db`` when there)."""
-        return DemandCtx(id=key, text=text, tokens=textmod.query_tokens(text[:TOKEN_CHARS]),
-                         vector=self.embedder.encode_documents([text[:EMBED_CHARS]], db=db)[0], **kw)
+        if self.legacy:
+            return DemandCtx(id=key, text=text, tokens=textmod.query_tokens(text[:TOKEN_CHARS]),
+                             vector=self.embedder.encode_documents([text[:EMBED_CHARS]], db=db)[0], **kw)
+        u = understand(text, self.glossary, self.idf, max_chars=TOKEN_CHARS)
+        texts = [text[:EMBED_CHARS], u.query_text[:EMBED_CHARS], *(c[:EMBED_CHARS] for c in u.clauses)]
+        vecs = self.embedder.encode_documents(texts, db=db)  # cached like documents: re-runs encode nothing
+        return DemandCtx(id=key, text=text, tokens=u.tokens or textmod.query_tokens(text[:TOKEN_CHARS]),
+                         vector=vecs[0], understood=u, need_vector=vecs[1], clause_vectors=vecs[2:], **kw)
 
     def context_for_demand(self, db: Session, demand: Demand, preferences: dict[str, float] | None = None) -> DemandCtx:
         org = demand.organisation
@@ -129,7 +171,8 @@ class Matcher:
         if ctx.org_id is not None:
             own = set(db.scalars(select(Offer.id).where(Offer.owner_org_id == ctx.org_id,
                                                         Offer.status == ListingStatus.PUBLISHED)))
-        got = self.backend.retrieve(DocType.OFFER, tokens=ctx.tokens, vector=ctx.vector,
+        vector = ctx.vector if ctx.need_vector is None or self.retrieve_whole else ctx.need_vector
+        got = self.backend.retrieve(DocType.OFFER, tokens=ctx.tokens, vector=vector,
                                     filters=filters or SearchFilters(), window=self.per_leg, facets=False,
                                     exclude=own)
         kw = got.keyword.hits if got.keyword else []
@@ -145,9 +188,18 @@ class Matcher:
         sem_scores = dict(sem)
         floor = min(sem_scores.values()) if sem_scores else 0.0
         out = []
-        for i in (i for i in fused if i in offers):
+        ids = [i for i in fused if i in offers]
+        vectors: list = [None] * len(ids)
+        if not self.legacy:
+            texts = [embed_text(offers[i].title, offer_body(offers[i])) for i in ids]
+            if self.vector_db is not None:
+                with self.vector_db() as vdb:
+                    vectors = list(self.embedder.encode_documents(texts, db=vdb))
+            else:
+                vectors = list(self.embedder.encode_documents(texts, db=db))
+        for i, vec in zip(ids, vectors):
             o = offers[i]
-            out.append(Candidate(
+            out.append(Candidate(vector=vec,
                 id=i, title=o.title, text=embed_text(o.title, offer_body(o)), semantic=sem_scores.get(i, floor),
                 ipc=offer_ipc_subclasses(o), county=o.owner.county_code, modes=list(o.modes),
                 price=float(o.asking_price) if o.asking_price is not None else None,
@@ -158,7 +210,7 @@ class Matcher:
 
     def rank(self, ctx: DemandCtx, cands: list[Candidate], now: float | None = None) -> list[Ranked]:
         feats = compute(ctx, cands, self.affinity, now=now)
-        ranked = [Ranked(c, self.ranker.score(f), f) for c, f in zip(cands, feats)]
+        ranked = [Ranked(c, s, f) for c, f, s in zip(cands, feats, self.ranker.score_many(feats))]
         return sorted(ranked, key=lambda r: (-r.score, r.candidate.id))
 
     # ---- explanations ------------------------------------------------------------------------------
@@ -180,6 +232,9 @@ class Matcher:
             "region": reference.region_name(c.county),
             "modes": modes_shared,
             "price": f"报价 {price_text}，预算 {budget_text}",
+            "glossary": [h.explanation for h in (ctx.understood.hits if ctx.understood else [])
+                         if any(t.lower() in lowered for t in h.technical)],
+            "need": ctx.understood.need if ctx.understood else None,
             "contributions": self.ranker.contributions(r.features),
             "credit_warning": c.flagged,
             "strong": self.ranker.strong(r.features),
