@@ -12,6 +12,8 @@ from ipplatform.common.errors import AppError
 from ipplatform.dependencies import DbSession, OptionalUser
 from ipplatform.search.documents import DocType
 from ipplatform.search.params import ALLOWED, query_params, request_from_query, similar_source
+from ipplatform.search.query import MAX_BROWSE_OFFSET, MAX_WINDOW
+from ipplatform.search.timing import Timings
 from ipplatform.auth import policy
 from web.forms import errors_by_field
 from web.navigation import NavItem, may
@@ -35,16 +37,21 @@ def search_page(request: Request, db: DbSession, user: OptionalUser):
     doc_type = DocType.DEMAND if kind == "demands" else DocType.OFFER
     source = similar_source(params.pop("similar_to", ""))
     params = {k: v for k, v in params.items() if k in ALLOWED}
+    if source is not None:  # more like this: the reference listing is the query, not the old words
+        params = {k: v for k, v in params.items() if k not in ("q", "page", "cursor")}
     error, result = None, None
+    tm = Timings()
     try:
-        result = request.app.state.search.search(db, doc_type, request_from_query(**params), user, source=source)
+        result = request.app.state.search.search(db, doc_type, request_from_query(**params), user, source=source,
+                                                 timings=tm)
     except ValidationError as exc:
         error = "；".join(errors_by_field(exc).values())
     except AppError as exc:  # SearchUnavailable (the engine is down) included
         error = exc.message_zh
 
     def link(**changes) -> str:
-        merged = {**params, "type": kind, **changes}
+        merged = {**params, "type": kind, **({"similar_to": f"{source[0].value}:{source[1]}"} if source else {}),
+                  **changes}
         merged = {k: v for k, v in merged.items() if v not in (None, "", [])}
         return "/search?" + urlencode(merged, doseq=True)
 
@@ -53,5 +60,16 @@ def search_page(request: Request, db: DbSession, user: OptionalUser):
         current = [v for v in current if v != value] if value in current else [*current, value]
         return link(**{field: current, "page": 1, "cursor": None})
 
-    return render(request, "search.html", user, result=result, error=error, params=params, kind=kind,
-                  link=link, toggle=toggle, facet_titles=FACET_TITLES, facet_param=FACET_PARAM)
+    def similar(offer_id: int) -> str:
+        return "/search?" + urlencode({"type": "offers", "similar_to": f"offer:{offer_id}"})
+
+    browse = result is not None and not params.get("q") and source is None
+    pages = -(-result.total // result.page_size) if result is not None else 0
+    with tm.stage("render"):
+        response = render(request, "search.html", user, result=result, error=error, params=params, kind=kind,
+                          link=link, toggle=toggle, similar=similar, browse=browse, pages=pages,
+                          page_limit=(MAX_BROWSE_OFFSET if browse else MAX_WINDOW) // result.page_size if result else 0,
+                          facet_titles=FACET_TITLES, facet_param=FACET_PARAM)
+    tm.finish()
+    response.headers["Server-Timing"] = tm.header()
+    return response

@@ -148,7 +148,8 @@ def _suggestions(row, ipc_codes: Iterable[str]) -> list[str]:
     if ListingStatus(row.status) != ListingStatus.PUBLISHED:
         return []
     title = row.title
-    inputs = list(dict.fromkeys(s.lower() for s in [title[:50], *title_words(title), *(c[:4] for c in ipc_codes)]))
+    inputs = list(dict.fromkeys(s.lower() for s in [title[:50], *title_words(title), *textmod.phrases(title),
+                                                     *(c[:4] for c in ipc_codes)]))
     # A completion engine returns one input per document: drop inputs that merely prefix a longer one
     # (锂电 inside 锂电池), so the longer, more useful completion is the one offered.
     return [s for s in inputs if not any(t != s and t.startswith(s) for t in inputs)]

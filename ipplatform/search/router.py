@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from ipplatform.common.errors import FieldError
 from ipplatform.common.validators import CleanText, MAX_ID
@@ -13,9 +13,19 @@ from ipplatform.search.documents import DocType
 from ipplatform.search.params import ALLOWED, SIMILAR_TO, query_params, request_from_query, similar_source
 from ipplatform.search.query import SearchRequest
 from ipplatform.search.schemas import SearchResponse
+from ipplatform.search.timing import Timings
 
 router = APIRouter(prefix="/search", tags=["search"])
 TYPES = {"offers": DocType.OFFER, "demands": DocType.DEMAND}
+
+
+def respond(result: SearchResponse, tm: Timings) -> Response:
+    """The JSON answer, serialised once by pydantic (no second validation pass), with the stages in a
+    ``Server-Timing`` header."""
+    with tm.stage("render"):
+        body = result.model_dump_json()
+    tm.finish()
+    return Response(body, media_type="application/json", headers={"Server-Timing": tm.header()})
 
 
 @router.get("/suggest", response_model=list[str], summary="title / IPC completions")
@@ -42,10 +52,12 @@ def search_get(kind: Literal["offers", "demands"], request: Request, db: DbSessi
     if similar_to and source is None:
         raise FieldError(f"similar_to names no {similar_to.split(':')[0]} (ids go up to {MAX_ID})",
                          f"similar_to 指向的信息不存在（编号最大为 {MAX_ID}）", field="similar_to")
-    return request.app.state.search.search(db, TYPES[kind], req, user, source=source)
+    tm = Timings()
+    return respond(request.app.state.search.search(db, TYPES[kind], req, user, source=source, timings=tm), tm)
 
 
 @router.post("/{kind}", response_model=SearchResponse, summary="search offers or demands (JSON body)")
 def search_post(kind: Literal["offers", "demands"], body: SearchRequest, request: Request,
                 db: DbSession, user: OptionalUser):
-    return request.app.state.search.search(db, TYPES[kind], body, user)
+    tm = Timings()
+    return respond(request.app.state.search.search(db, TYPES[kind], body, user, timings=tm), tm)

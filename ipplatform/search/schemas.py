@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from pydantic import Field
+
 from ipplatform.common.schemas import AppSchema
 
 
@@ -44,3 +46,10 @@ class SearchResponse(AppSchema):
     facets: dict[str, list[FacetValue]]
     next_cursor: str | None = None
     tokens: list[str]
+    semantic_floor: float | None = Field(None, description="cosine below which semantic hits are dropped")
+    semantic_total: int | None = Field(None, description="semantic neighbours at or above the floor (at most 200)")
+    no_close_match: bool = Field(False, description="semantic or hybrid mode and nothing is close in meaning")
+    reference: SearchHit | None = Field(None, description="similar_to: the listing the results resemble")
+    timings: dict[str, float] = Field(default_factory=dict, description="milliseconds per stage (as the "
+                                      "Server-Timing header): seg, embed, engine, engine_took, fuse, facets, "
+                                      "db, highlight, render, total")

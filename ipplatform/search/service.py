@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from ipplatform import reference
 from ipplatform.auth import policy
 from ipplatform.auth.policy import Action
+from ipplatform.config import get_settings
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.common.errors import AppError, FieldError
 from ipplatform.common.listing_schemas import modes_zh
@@ -32,10 +34,17 @@ from ipplatform.search.backends.protocol import BackendUnavailable, SearchBacken
 from ipplatform.search.documents import DocType, load_rows, source_text, title_words
 from ipplatform.search.query import MAX_WINDOW, SearchMode, SearchRequest, SortOrder
 from ipplatform.search.schemas import FacetValue, SearchHit, SearchResponse
+from ipplatform.search.timing import Timings
 
 _IPC_SUBCLASS = re.compile(r"[a-h]\d\d[a-z]")
 _EMBED_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-embedding")
 MIN_WINDOW = 50  # per leg: RRF over the top 50 of each leg (nDCG@10 on the dev set: see README)
+SEMANTIC_K = 200  # the semantic leg counts (and pages through) at most this many neighbours above the floor
+# The semantic floor per model (Embedder.cache_key): the highest cosine at which dev-set nDCG@10 of
+# semantic-only and hybrid search does not drop (scripts/bench_encoder.py calibrates it: m3e-small
+# 0.71, nDCG@10 0.425 / 0.512 with and without it; 0.72 costs 0.005). Other models: no floor unless
+# IPP_SEARCH_SEMANTIC_FLOOR is set.
+FLOORS = {"m3e-small": 0.71}
 SOURCE_WORDS = 12  # "more like this": the keyword leg asks for at most this many title words
 
 
@@ -48,6 +57,7 @@ class SearchUnavailable(AppError):
                          "检索服务暂时不可用，请稍后重试")
 
 
+@lru_cache(maxsize=8192)
 def _label(field: str, value: str) -> str:
     try:
         if field == "industry_division":
@@ -91,8 +101,9 @@ def source_query(db: Session | None, doc_type: DocType, row, *,
 
 class SearchService:
     def __init__(self, backend: SearchBackend, embedder_provider: Callable, *, fusion_method: str = "rrf",
-                 alpha: float = 0.5):
+                 alpha: float = 0.5, semantic_floor: float | None = None):
         self.backend = backend
+        self.semantic_floor = semantic_floor
         self._embedder_provider = embedder_provider
         self.fusion_method = fusion_method
         self.alpha = alpha
@@ -117,81 +128,131 @@ class SearchService:
         filters = req.filters.model_copy(update={"status": [ListingStatus.PUBLISHED]})
         return req.model_copy(update={"filters": filters})
 
+    def floor(self) -> float | None:
+        """The semantic floor: IPP_SEARCH_SEMANTIC_FLOOR, else the value calibrated for the model (FLOORS)."""
+        if self.semantic_floor is not None:
+            return self.semantic_floor
+        if get_settings().search_semantic_floor is not None:
+            return get_settings().search_semantic_floor
+        return FLOORS.get(getattr(self._embedder_provider(), "cache_key", ""))
+
     def search(self, db: Session, doc_type: DocType, req: SearchRequest, user=None, *,
-               source: tuple[DocType, int] | None = None) -> SearchResponse:
-        t0 = time.perf_counter()
+               source: tuple[DocType, int] | None = None, timings: Timings | None = None) -> SearchResponse:
+        """One page of results. Totals do not depend on the page: the keyword leg counts every match,
+        the semantic leg the SEMANTIC_K nearest neighbours at or above the floor, hybrid their union."""
+        tm = timings or Timings()
         req = self._scope(db, req, user)
         want_kw = req.mode != SearchMode.SEMANTIC
         want_vec = req.mode != SearchMode.KEYWORD
         tokens: tuple[str, ...] = ()
         vector = None
         exclude: set[int] = set()
+        reference_row = None
         overlap = False  # remote hybrid: the query is embedded while the keyword leg runs (see _hybrid)
         if source is not None:  # more like this: the source document's title words and vector
             src_type, src_id = source
-            words, vector = source_query(db, src_type, self._source_row(db, src_type, src_id, user),
-                                         embedder=self._embedder_provider() if want_vec else None)
+            with tm.stage("db"):
+                reference_row = self._source_row(db, src_type, src_id, user)
+            with tm.stage("embed"):
+                words, vector = source_query(db, src_type, reference_row,
+                                             embedder=self._embedder_provider() if want_vec else None)
             tokens = words if want_kw else ()
             if src_type == doc_type:
                 exclude = {src_id}
         elif req.q:
-            tokens = textmod.query_tokens(req.q) if want_kw else ()
+            with tm.stage("seg"):
+                tokens = textmod.query_tokens(req.q) if want_kw else ()
             overlap = want_kw and want_vec and bool(tokens) and self.backend.remote
             if want_vec and not overlap:
-                vector = self._embedder_provider().encode_query(req.q)
+                with tm.stage("embed"):
+                    vector = self._embedder_provider().encode_query(req.q)
         try:
             if source is None and not req.q:
-                return self._browse(db, doc_type, req, t0, user)
+                return self._browse(db, doc_type, req, tm, user)
             window = min(MAX_WINDOW, max(MIN_WINDOW, 2 * req.page * req.page_size))
-            args = dict(filters=req.filters, window=window, exclude=exclude, values=req.sort != SortOrder.RELEVANCE)
+            floor = self.floor() if want_vec else None
+            args = dict(filters=req.filters, window=window, exclude=exclude, values=req.sort != SortOrder.RELEVANCE,
+                        floor=floor, semantic_k=SEMANTIC_K)
             if overlap:
-                got = self._hybrid(doc_type, req.q, tokens, req.facets, args)
+                got = self._hybrid(doc_type, req.q, tokens, req.facets, args, tm)
             else:
-                got = self.backend.retrieve(doc_type, tokens=tokens, vector=vector, facets=req.facets, **args)
+                with tm.stage("engine"):
+                    got = self.backend.retrieve(doc_type, tokens=tokens, vector=vector, facets=req.facets, **args)
+            tm.add("engine_took", got.engine_ms)
         except BackendUnavailable:
             raise SearchUnavailable() from None
-        kw = got.keyword.hits if got.keyword else []
-        sem = got.semantic.hits if got.semantic else []
-        if got.keyword and got.semantic:
-            ranked = self.fuse(kw, sem)
-            total = len(ranked)
-        elif got.keyword:
-            ranked, total = kw, got.keyword.total
-        else:
-            ranked, total = sem, len(sem)
-        if req.sort != SortOrder.RELEVANCE:
-            ranked = sorted(ranked, key=lambda h: (sort_key(req.sort, *got.values.get(h[0], (None, None))), h[0]))
-        start = (req.page - 1) * req.page_size
-        page = ranked[start:start + req.page_size]
-        hits = self._hydrate(db, doc_type, page, tokens or textmod.query_tokens(req.q), user)
+        with tm.stage("fuse"):
+            kw = got.keyword.hits if got.keyword else []
+            sem = got.semantic.hits if got.semantic else []
+            if got.keyword and got.semantic:
+                ranked = self.fuse(kw, sem)
+                if floor is not None:  # the semantic leg ranks everything, adds only what is above the floor
+                    keep = {i for i, _ in kw} | {i for i, c in sem if c >= floor}
+                    ranked = [h for h in ranked if h[0] in keep]
+                total = got.union_total if got.union_total is not None else len(ranked)
+            elif got.keyword:
+                ranked, total = kw, got.keyword.total
+            else:
+                ranked, total = sem, got.semantic.total if got.semantic else 0
+            if req.sort != SortOrder.RELEVANCE:
+                ranked = sorted(ranked, key=lambda h: (sort_key(req.sort, *got.values.get(h[0], (None, None))), h[0]))
+            start = (req.page - 1) * req.page_size
+            page = ranked[start:start + req.page_size]
+        hits = self._hydrate(db, doc_type, page, tokens or textmod.query_tokens(req.q), user, tm)
+        reference = None
+        if reference_row is not None:
+            reference = self._hits(db, source[0], [(reference_row.id, 1.0)], {reference_row.id: reference_row}, (), user)
+            reference = reference[0] if reference else None
+        with tm.stage("facets"):
+            facets = self._facets(got.facets)
+        semantic_total = got.semantic.total if got.semantic else None
+        close = any(floor is None or c >= floor for _, c in sem)
         return SearchResponse(total=total, page=req.page, page_size=req.page_size, mode=req.mode.value,
-                              sort=req.sort.value, took_ms=round((time.perf_counter() - t0) * 1000, 2), hits=hits,
-                              facets=self._facets(got.facets), tokens=list(tokens))
+                              sort=req.sort.value, took_ms=round(tm.elapsed(), 2), hits=hits, facets=facets,
+                              tokens=list(tokens), semantic_floor=floor,
+                              semantic_total=semantic_total if not got.keyword else None,
+                              no_close_match=want_vec and not close,
+                              reference=reference, timings=tm.ms)
 
-    def _hybrid(self, doc_type: DocType, q: str, tokens: tuple[str, ...], facets: bool, args: dict):
+    def _hybrid(self, doc_type: DocType, q: str, tokens: tuple[str, ...], facets: bool, args: dict, tm: Timings):
         """Remote backends: the keyword leg runs while the query is embedded (the model releases the
-        GIL); then the semantic leg and the facet count over the union go in one round trip.
-        Elasticsearch hybrid p95 at 10k offers 75.7 → 59.4 ms; at 100k unchanged (62 ms: 2 cores shared)."""
-        pending = _EMBED_POOL.submit(self._embedder_provider().encode_query, q)
+        GIL); then the semantic leg and the count (and facets) of the union go in one round trip."""
+        embedder = self._embedder_provider()
+
+        def embed():
+            t0 = time.perf_counter()
+            try:
+                return embedder.encode_query(q)
+            finally:
+                tm.add("embed", (time.perf_counter() - t0) * 1000)
+
+        pending = _EMBED_POOL.submit(embed)
         try:
-            keyword = self.backend.retrieve(doc_type, tokens=tokens, vector=None, facets=False, **args)
+            with tm.stage("engine"):
+                keyword = self.backend.retrieve(doc_type, tokens=tokens, vector=None, facets=False, **args)
         finally:
             vector = pending.result()
-        got = self.backend.retrieve(doc_type, tokens=tokens, vector=vector, facets=facets, keyword_leg=False, **args)
+        with tm.stage("engine"):
+            got = self.backend.retrieve(doc_type, tokens=tokens, vector=vector, facets=facets, keyword_leg=False,
+                                        **args)
         got.keyword = keyword.keyword
         got.values.update(keyword.values)
+        got.engine_ms += keyword.engine_ms
         return got
 
-    def _browse(self, db, doc_type, req, t0, user) -> SearchResponse:
+    def _browse(self, db, doc_type, req, tm: Timings, user) -> SearchResponse:
         after = decode_cursor(req.cursor)
-        got = self.backend.browse(doc_type, filters=req.filters, sort=req.sort, after=after,
-                                  offset=0 if after else (req.page - 1) * req.page_size, size=req.page_size,
-                                  facets=req.facets)
-        hits = self._hydrate(db, doc_type, [(i, 0.0) for i in got.ids], (), user)
+        with tm.stage("engine"):
+            got = self.backend.browse(doc_type, filters=req.filters, sort=req.sort, after=after,
+                                      offset=0 if after else (req.page - 1) * req.page_size, size=req.page_size,
+                                      facets=req.facets)
+        hits = self._hydrate(db, doc_type, [(i, 0.0) for i in got.ids], (), user, tm)
         more = len(got.ids) == req.page_size
+        with tm.stage("facets"):
+            facets = self._facets(got.facets)
         return SearchResponse(total=got.total, page=req.page, page_size=req.page_size, mode=req.mode.value,
-                              sort=req.sort.value, took_ms=round((time.perf_counter() - t0) * 1000, 2), hits=hits,
-                              facets=self._facets(got.facets), tokens=[],
+                              sort=req.sort.value, took_ms=round(tm.elapsed(), 2), hits=hits,
+                              facets=facets, tokens=[], timings=tm.ms,
                               next_cursor=encode_cursor(got.last_key) if more else None)
 
     def _source_row(self, db: Session, src_type: DocType, src_id: int, user):
@@ -204,41 +265,53 @@ class SearchService:
         return {f: [FacetValue(value=v, label=_label(f, v), count=c) for v, c in values.items()]
                 for f, values in raw.items()}
 
-    def _hydrate(self, db: Session, doc_type: DocType, page: list[tuple[int, float]], tokens, user) -> list[SearchHit]:
+    def _hydrate(self, db: Session, doc_type: DocType, page: list[tuple[int, float]], tokens, user,
+                 tm: Timings) -> list[SearchHit]:
         if not page:
             return []
-        rows = {r.id: r for r in load_rows(db, doc_type, (i for i, _ in page))}
-        flagged = flagged_org_ids(db, (r.owner_org_id if doc_type == DocType.OFFER else r.org_id for r in rows.values()),
-                                  under_review=policy.sees_open_credit_flags(user))
+        with tm.stage("db"):
+            rows = {r.id: r for r in load_rows(db, doc_type, (i for i, _ in page))}
+        return self._hits(db, doc_type, page, rows, tokens, user, tm)
+
+    def _hits(self, db: Session, doc_type: DocType, page, rows: dict, tokens, user,
+              tm: Timings | None = None) -> list[SearchHit]:
+        tm = tm or Timings()
+        with tm.stage("db"):
+            flagged = flagged_org_ids(db, (r.owner_org_id if doc_type == DocType.OFFER else r.org_id
+                                           for r in rows.values()), under_review=policy.sees_open_credit_flags(user))
         hits = []
-        for doc_id, score in page:
-            row = rows.get(doc_id)
-            if row is None or not policy.can_read_listing(user, row):
-                continue  # removed or unpublished in the database; the indexer catches up
-            if doc_type == DocType.OFFER:
-                org, price, ipc = row.owner, row.asking_price, sorted({c[:4] for p in row.patents for c in p.ipc_codes})
-                body = row.description or "；".join(p.title for p in row.patents)
-            else:
-                org, price, ipc = row.organisation, row.budget_max, list(row.preferred_ipc)
-                body = row.description
-            hits.append(SearchHit(
-                id=row.id, doc_type=doc_type.value, score=round(score, 6), title=row.title,
-                title_html=textmod.highlight(row.title, tokens, max_len=200),
-                snippet_html=textmod.highlight(body, tokens), organisation=org.name,
-                region=reference.region_name(org.county_code), modes=list(row.modes),
-                modes_zh=modes_zh(row.modes), status=row.status.value, price=price,
-                published_at=row.published_at, ipc=ipc, url=f"/{doc_type.value}s/{row.id}",
-                credit_warning=org.id in flagged))
+        with tm.stage("highlight"):
+            for doc_id, score in page:
+                row = rows.get(doc_id)
+                if row is None or not policy.can_read_listing(user, row):
+                    continue  # removed or unpublished in the database; the indexer catches up
+                if doc_type == DocType.OFFER:
+                    org, price = row.owner, row.asking_price
+                    ipc = sorted({c[:4] for p in row.patents for c in p.ipc_codes})
+                    body = row.description or "；".join(p.title for p in row.patents)
+                else:
+                    org, price, ipc = row.organisation, row.budget_max, list(row.preferred_ipc)
+                    body = row.description
+                hits.append(SearchHit(
+                    id=row.id, doc_type=doc_type.value, score=round(score, 6), title=row.title,
+                    title_html=textmod.highlight(row.title, tokens, max_len=200),
+                    snippet_html=textmod.highlight(body, tokens), organisation=org.name,
+                    region=reference.region_name(org.county_code), modes=list(row.modes),
+                    modes_zh=modes_zh(row.modes), status=row.status.value, price=price,
+                    published_at=row.published_at, ipc=ipc, url=f"/{doc_type.value}s/{row.id}",
+                    credit_warning=org.id in flagged))
         return hits
 
     def suggest(self, doc_type: DocType, prefix: str, size: int = 10) -> list[str]:
         prefix = prefix.strip()
         if not prefix:
             return []
-        try:  # a completion equal to what was typed adds nothing
+        typed = prefix.lower()
+        try:  # a completion equal to what was typed adds nothing -- except a whole IPC subclass, with its title
             found = self.backend.suggest(doc_type, prefix, size + 1)
-            found = [s for s in found if s != prefix.lower()][:size]
         except BackendUnavailable:
             raise SearchUnavailable() from None
+        whole_code = typed in found and bool(_IPC_SUBCLASS.fullmatch(typed))
+        found = ([typed] if whole_code else []) + [s for s in found if s != typed]
         # IPC codes come back with their title: "h01m" → "H01M · PROCESSES OR MEANS, E.G. BATTERIES, …"
-        return [reference.ipc_label(s) if _IPC_SUBCLASS.fullmatch(s) else s for s in found]
+        return [reference.ipc_label(s) if _IPC_SUBCLASS.fullmatch(s) else s for s in found[:size]]

@@ -64,6 +64,35 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+_JOINERS = frozenset("的 了 和 与 及 或 等 及其 以及 其 并 在 用于 对 为 中 上 下 之".split())
+
+
+def _content(token: str) -> bool:
+    t = token.strip().lower()
+    return len(t) >= 2 and t not in STOPWORDS and t not in _JOINERS and bool(_TOKEN_RE.fullmatch(t))
+
+
+def phrases(text: str, *, words: int = 3, limit: int = 12) -> list[str]:
+    """Autocomplete phrases of a title: from each word of two or more characters (jieba's precise cut),
+    that word and the next ``words - 1`` tokens — 一种茶叶杀青机及其控制方法 → 茶叶杀青机, 杀青机及其, …
+    so a whole word typed (茶叶) completes to what follows it, not only titles that start with it."""
+    if not text:
+        return []
+    _init()
+    toks = [(w, start, end) for w, start, end in jieba.tokenize(text)]
+    out = []
+    for i, (w, start, _end) in enumerate(toks):
+        if not _content(w):
+            continue
+        span = toks[i:i + words]
+        while len(span) > 1 and (span[-1][0].strip() in _JOINERS or not _TOKEN_RE.fullmatch(span[-1][0].strip())):
+            span.pop()  # end on a word: not on punctuation, 的, 及其 …
+        out.append(text[start:span[-1][2]].lower())
+        if len(out) == limit:
+            break
+    return list(dict.fromkeys(out))
+
+
 def segment(text: str) -> str:
     """Space-joined tokens for a whitespace-analysed field."""
     return " ".join(tokens(text))

@@ -139,7 +139,7 @@ class ElasticsearchBackend:
             raise RuntimeError(f"bulk delete failed: {real[:2]}")
 
     def retrieve(self, doc_type, *, tokens, vector, filters, window, facets, exclude=frozenset(),
-                 values=False, keyword_leg=True) -> Retrieved:
+                 values=False, keyword_leg=True, floor=None, semantic_k=None) -> Retrieved:
         self.ensure(doc_type)
         source = SORT_SOURCE if values else False
         alias = self.alias(doc_type)
@@ -148,8 +148,20 @@ class ElasticsearchBackend:
             flt = [*flt, {"bool": {"must_not": {"ids": {"values": [str(i) for i in exclude]}}}}]
         match = {"multi_match": {"query": " ".join(tokens), "fields": ["title_seg^2", "body_seg"],
                                  "type": "most_fields", "operator": "or"}} if tokens else None
-        knn = {"field": "vec", "query_vector": np.asarray(vector, dtype=np.float32).tolist(), "k": window,
-               "num_candidates": min(max(2 * window, 100), 10000), "filter": flt} if vector is not None else None
+        knn = floored = None
+        if vector is not None:
+            qv = np.asarray(vector, dtype=np.float32).tolist()
+
+            def knn_clause(k: int, similarity: float | None) -> dict:
+                clause = {"field": "vec", "query_vector": qv, "k": k,
+                          "num_candidates": min(max(2 * k, 100), 10000), "filter": flt}
+                if similarity is not None:  # the raw cosine, not the (1 + cos) / 2 score
+                    clause["similarity"] = float(similarity)
+                return clause
+
+            floored = knn_clause(max(semantic_k or window, window) if match else (semantic_k or window), floor)
+            # With a keyword query the semantic leg ranks unfloored (the floor decides membership: the union)
+            knn = knn_clause(window, None) if match else floored
         searches: list[tuple[str, dict]] = []
         if match and keyword_leg:
             body = {"query": {"bool": {"must": [match], "filter": flt}}, "size": window, "_source": source,
@@ -158,13 +170,16 @@ class ElasticsearchBackend:
                 body["aggs"] = _aggs()
             searches.append(("keyword", body))
         if knn:
-            body = {"knn": knn, "size": window, "_source": source}
+            body = {"knn": knn, "size": window, "_source": source, "track_total_hits": True}
             if facets and not match:
                 body["aggs"] = _aggs()
             searches.append(("semantic", body))
-        if facets and match and knn:  # union of both legs, counted in the same round trip
-            searches.append(("facets", {"query": {"bool": {"must": [match], "filter": flt}}, "knn": knn, "size": 0,
-                                        "aggs": _aggs(), "track_total_hits": False}))
+        if match and knn:  # the union of both legs, counted (and its facets) in the same round trip
+            body = {"query": {"bool": {"must": [match], "filter": flt}}, "knn": floored, "size": 0,
+                    "track_total_hits": True}
+            if facets:
+                body["aggs"] = _aggs()
+            searches.append(("union", body))
         out = Retrieved()
         if not searches:
             return out
@@ -175,16 +190,21 @@ class ElasticsearchBackend:
         for (kind, _), r in zip(searches, resp["responses"]):
             if "error" in r:
                 raise RuntimeError(f"search failed: {r['error']}")
-            hits = [(int(h["_id"]), float(h["_score"])) for h in r["hits"]["hits"]]
+            out.engine_ms = max(out.engine_ms, float(r.get("took", 0)))
+            if kind == "union":
+                out.union_total = r["hits"]["total"]["value"]
+            raw = r["hits"]["hits"]
+            hits = [(int(h["_id"]), float(h["_score"])) for h in raw]
             if kind == "semantic":  # Elasticsearch scores cosine as (1 + cos) / 2: report the cosine itself
                 hits = [(i, 2.0 * s - 1.0) for i, s in hits]
-            for h in r["hits"]["hits"] if values else ():
+            for h in raw if values else ():
                 src = h.get("_source") or {}
                 out.values[int(h["_id"])] = (src.get("published_at"), src.get("price"))
             if kind == "keyword":
                 out.keyword = Leg(hits, r["hits"]["total"]["value"])
-            elif kind == "semantic":
-                out.semantic = Leg(hits, len(hits))
+            elif kind == "semantic":  # total: the neighbours above the floor (with a keyword query: among the hits)
+                out.semantic = Leg(hits, r["hits"]["total"]["value"] if not match else
+                                   sum(1 for _, c in hits if floor is None or c >= floor))
             if "aggregations" in r:
                 out.facets = _facets(r)
         return out

@@ -20,7 +20,7 @@ from ipplatform.search.query import SearchFilters, SortOrder
 @dataclass
 class Leg:
     hits: list[tuple[int, float]]  # (id, score), best first
-    total: int  # documents that matched (keyword), or len(hits) for a vector leg
+    total: int  # documents that matched (keyword), or the neighbours at or above the floor (vector leg)
 
 
 @dataclass
@@ -29,6 +29,8 @@ class Retrieved:
     semantic: Leg | None = None
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     values: dict[int, tuple[float | None, float | None]] = field(default_factory=dict)  # id → (published_at, price)
+    union_total: int | None = None  # both legs asked: |keyword matches ∪ semantic neighbours above the floor|
+    engine_ms: float = 0.0  # time the engine itself reported (Elasticsearch's ``took``); 0 in process
 
 
 @dataclass
@@ -59,10 +61,13 @@ class SearchBackend(Protocol):
 
     def retrieve(self, doc_type: DocType, *, tokens: tuple[str, ...], vector: np.ndarray | None,
                  filters: SearchFilters, window: int, facets: bool, exclude: set[int] = frozenset(),
-                 values: bool = False, keyword_leg: bool = True) -> Retrieved:
+                 values: bool = False, keyword_leg: bool = True, floor: float | None = None,
+                 semantic_k: int | None = None) -> Retrieved:
         """Keyword leg when ``tokens`` (unless ``keyword_leg`` is False: then the tokens only shape the
-        facet union), semantic leg when ``vector``; facets over the union of the legs; with ``values``,
-        each hit's (published_at, price) for sorting."""
+        facet union and ``union_total``), semantic leg when ``vector``: the ``semantic_k`` (default
+        ``window``) nearest neighbours within the filters whose cosine is at least ``floor``, the best
+        ``window`` of them returned, all of them counted in its ``total``; facets over the union of the
+        legs; with ``values``, each hit's (published_at, price) for sorting."""
 
     def browse(self, doc_type: DocType, *, filters: SearchFilters, sort: SortOrder, after: list | None,
                offset: int, size: int, facets: bool) -> Browsed:
