@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from fastapi import Request
@@ -30,6 +31,18 @@ def wan(value) -> str:
     return f"{value / 10000:,.2f} 万元".replace(".00 ", " ")
 
 
+CHINA = timezone(timedelta(hours=8), "CST")
+
+
+def local_minute(value: datetime | None) -> str:
+    """Jinja filter: a stored (UTC) timestamp in Beijing time to the minute (``None``: empty)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
 templates.env.globals.update(
     modes=TransactionMode, statuses=ListingStatus, maturities=Maturity, counties=reference.xinyang_counties,
     industry_name=lambda code: reference.industry_name(code, ""), region_name=lambda code: reference.region_name(code, ""),
@@ -37,6 +50,7 @@ templates.env.globals.update(
     nav_items=navigation.items_for)
 templates.env.globals.update(csrf.template_globals(COOKIE_NAME))  # csrf_input(), csrf_token() for every form
 templates.env.filters["wan"] = wan
+templates.env.filters["local_minute"] = local_minute
 templates.env.filters["highlighted"] = highlighted  # search and match highlights: never |safe
 
 
