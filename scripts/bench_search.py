@@ -1,16 +1,24 @@
 """Search benchmark: p50/p95 latency of keyword, semantic and hybrid queries through the service layer,
-on corpora of 10k and 100k offers, for the embedded backend and the real Elasticsearch node; bulk
-indexing throughput against the bare encoder; peak memory.
+stage by stage, beside the bare floors measured in the same process on the same index; on corpora of
+10k and 100k offers, for the embedded backend and the real Elasticsearch node; bulk indexing
+throughput against the bare encoder; peak memory.
 
     .venv/bin/python scripts/bench_search.py [--sizes 10000 100000] [--backends embedded elasticsearch]
 
 Corpus: the 7,798 real patents (title + IPC, ../shared/data/cn-patents-titles-ipc) become offers of
 12 demo organisations; beyond 7,798 each real patent is repeated with a synthetic title suffix
 “（合成扩展 n）” and the base title's embedding plus small Gaussian noise (re-normalised), so
-100k offers need 7,798 encodings rather than 100k. Every generated record is flagged synthetic.
+100k offers need 7,798 encodings rather than 100k (cached in .data/bench-cache/ per model and
+runtime). Every generated record is flagged synthetic.
 Queries: the 40 judged demands of dev-matching plus 160 short queries cut from real titles, each
-timed once per mode, query embedding included (the query LRU is cleared before each mode).
-Ratios are measured in the same process, never asserted.
+timed once per mode, query embedding included (the query LRU is cleared before each mode), and the
+JSON rendering the API does (``render``). Stages: see ipplatform/search/timing.py.
+Floors, same process, same index, same queries: the bare encoder (``encode``: one sentence, no
+cache); Elasticsearch: BM25 alone (the keyword leg's request: ``multi_match`` over the segmented
+fields, status filter, size 50), knn alone (k 50, 100 candidates, status filter) and both in one
+``_msearch``; embedded: the FTS5 query alone and the matrix product + top-k alone. The hybrid floor
+is ``both`` (Elasticsearch) or BM25 + knn (embedded) plus ``encode``; ratios are printed, never
+asserted.
 """
 
 from __future__ import annotations
@@ -46,9 +54,13 @@ from ipplatform.patents.enums import LegalStatus, PatentKind  # noqa: E402
 from ipplatform.search import text as textmod  # noqa: E402
 from ipplatform.search.backends import make_backend  # noqa: E402
 from ipplatform.search.documents import DocType, offer_document  # noqa: E402
-from ipplatform.search.embeddings import Embedder  # noqa: E402
+from ipplatform.search.embeddings import Embedder, content_hash  # noqa: E402
 from ipplatform.search.query import SearchMode, SearchRequest  # noqa: E402
+from ipplatform.search.backends.elasticsearch import filter_clauses  # noqa: E402
+from ipplatform.search.backends.embedded import fts_query  # noqa: E402
+from ipplatform.search.query import SearchFilters  # noqa: E402
 from ipplatform.search.service import SearchService  # noqa: E402
+from ipplatform.search.timing import STAGES, Timings  # noqa: E402
 from ipplatform.seed import ORGS, _application_number, _credit_code  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -155,19 +167,75 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
 
-def time_queries(service, embedder, factory, qs: list[str], warm: list[str]) -> dict[str, list[float]]:
-    out = {}
+def time_queries(service, embedder, factory, qs: list[str], warm: list[str]):
+    """Per mode: end-to-end milliseconds and each stage's milliseconds, per query."""
+    out, stages = {}, {}
     with factory() as db:
         for q in warm:
             service.search(db, DocType.OFFER, SearchRequest(q=q, mode=SearchMode.HYBRID))
         for mode in (SearchMode.KEYWORD, SearchMode.SEMANTIC, SearchMode.HYBRID):
             embedder._lru.clear()
-            times = []
+            times, per_stage = [], {k: [] for k in STAGES}
             for q in qs:
+                tm = Timings()
+                result = service.search(db, DocType.OFFER, SearchRequest(q=q, mode=mode), timings=tm)
+                with tm.stage("render"):
+                    result.model_dump_json()
+                tm.finish()
+                times.append(tm.ms["total"])
+                for k in STAGES:
+                    per_stage[k].append(tm.ms.get(k, 0.0))
+            out[mode.value], stages[mode.value] = times, per_stage
+    return out, stages
+
+
+def bare_floors(backend, embedder, qs: list[str]) -> dict[str, list[float]]:
+    """The engine's and the encoder's own cost on the same queries, without the service around them."""
+    vecs = {q: embedder._encode([q])[0] for q in qs}
+    toks = {q: textmod.query_tokens(q) for q in qs}
+    out = {"encode": [], "bm25": [], "knn": [], "both": []}
+    for q in qs:
+        t0 = time.perf_counter()
+        embedder._encode([q])
+        out["encode"].append((time.perf_counter() - t0) * 1000)
+    if backend.name == "elasticsearch":
+        es, alias = backend.es, backend.alias(DocType.OFFER)
+        flt = filter_clauses(SearchFilters())
+
+        def bm25(q):
+            return {"query": {"bool": {"must": [{"multi_match": {"query": " ".join(toks[q]), "type": "most_fields",
+                    "fields": ["title_seg^2", "body_seg"]}}], "filter": flt}}, "size": 50, "_source": False,
+                    "track_total_hits": True}
+
+        def knn(q):
+            return {"knn": {"field": "vec", "query_vector": vecs[q].tolist(), "k": 50, "num_candidates": 100,
+                            "filter": flt}, "size": 50, "_source": False}
+
+        for name, bodies in (("bm25", lambda q: [bm25(q)]), ("knn", lambda q: [knn(q)]),
+                             ("both", lambda q: [bm25(q), knn(q)])):
+            for q in qs[:20]:  # warm
+                es.msearch(searches=[x for b in bodies(q) for x in ({"index": alias}, b)])
+            for q in qs:
+                lines = [x for b in bodies(q) for x in ({"index": alias}, b)]
                 t0 = time.perf_counter()
-                service.search(db, DocType.OFFER, SearchRequest(q=q, mode=mode))
-                times.append((time.perf_counter() - t0) * 1000)
-            out[mode.value] = times
+                es.msearch(searches=lines)
+                out[name].append((time.perf_counter() - t0) * 1000)
+    else:
+        table = backend._table(DocType.OFFER)
+        conn = backend._conn
+        for q in qs:
+            t0 = time.perf_counter()
+            if toks[q]:
+                conn.execute("SELECT rowid, -bm25(offer_fts, 2.0, 1.0) FROM offer_fts WHERE offer_fts MATCH ?",
+                             (fts_query(toks[q]),)).fetchall()
+            t1 = time.perf_counter()
+            sims = table.vecs[: table.n] @ vecs[q]
+            top = np.argpartition(-sims, 49)[:50]
+            top[np.argsort(-sims[top])]
+            t2 = time.perf_counter()
+            out["bm25"].append((t1 - t0) * 1000)
+            out["knn"].append((t2 - t1) * 1000)
+            out["both"].append((t2 - t0) * 1000)
     return out
 
 
@@ -192,12 +260,36 @@ def throughput(embedder, factory, backend, patents, rng, m: int = 1000) -> tuple
     embedder._encode(a)
     bare = m / (time.perf_counter() - t0)
     offers = [offer_of(m + i, p) for i, p in enumerate(sample[m:])]
-    t0 = time.perf_counter()
-    for j in range(0, m, 200):
-        docs = [offer_document(o, 2) for o in offers[j:j + 200]]
-        backend.upsert(DocType.OFFER, docs, embedder.encode_documents([d["embed_text"] for d in docs]))
+
+    def batches():  # what python -m ipplatform.search.reindex feeds the backend: build, encode, per batch
+        for j in range(0, m, 200):
+            docs = [offer_document(o, 2) for o in offers[j:j + 200]]
+            yield docs, embedder.encode_documents([d["embed_text"] for d in docs])
+
+    t0 = time.perf_counter()  # into the (unused) demand index, so the measured offer index stays as it was
+    backend.rebuild(DocType.DEMAND, batches(), embedder.dims)
     piped = m / (time.perf_counter() - t0)
+    backend.drop(DocType.DEMAND)
     return bare, piped
+
+
+def base_vectors(embedder, patents) -> np.ndarray:
+    """The real titles' vectors, encoded once per model and runtime and kept in .data/bench-cache/."""
+    titles = [p["title_zh"] for p in patents]
+    key = content_hash(embedder.cache_key + "\n" + "\n".join(titles))[:16]
+    path = ROOT / ".data" / "bench-cache" / f"titles-{key}.npy"
+    if path.exists():
+        return np.load(path)
+    t0 = time.perf_counter()
+    vecs = embedder.encode_documents(titles)
+    print(f"encoded {len(titles)} real titles once: {time.perf_counter() - t0:.0f} s")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, vecs)
+    return vecs
+
+
+def stats(values: list[float]) -> str:
+    return f"{pct(values, 50):.1f}/{pct(values, 95):.1f}"
 
 
 def main() -> None:
@@ -205,12 +297,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--backends", nargs="+", default=["embedded", "elasticsearch"])
     parser.add_argument("--port", type=int, default=9260)
+    parser.add_argument("--runtime", default=None, help="embedding runtime (default: IPP_EMBEDDING_RUNTIME)")
+    parser.add_argument("--no-throughput", action="store_true", help="skip the bulk indexing comparison")
     args = parser.parse_args()
     rng = random.Random(7)
     patents = real_patents()
     qs = queries(patents, rng)
     warm = [p["title_zh"][:6] for p in rng.sample(patents, 20)]
-    embedder = Embedder()
+    embedder = Embedder(runtime=args.runtime)
+    print(f"model {embedder.model_name}, runtime {embedder.runtime}, {len(qs)} queries per mode")
     tmp = Path(tempfile.mkdtemp(prefix="ipp-bench-"))
     es_url, engine_script = None, None
     if "elasticsearch" in args.backends:
@@ -219,9 +314,7 @@ def main() -> None:
         shutil.rmtree(home, ignore_errors=True)
         engine_script.start(args.port, home)
         es_url = f"http://127.0.0.1:{args.port}"
-    t0 = time.perf_counter()
-    base = embedder.encode_documents([p["title_zh"] for p in patents])
-    print(f"encoded {len(patents)} real titles once: {time.perf_counter() - t0:.0f} s")
+    base = base_vectors(embedder, patents)
     rows = []
     try:
         for n in args.sizes:
@@ -230,7 +323,7 @@ def main() -> None:
             engine, factory, _ = build_database(url, patents, n, rng)
             docs = documents(n, patents, factory)
             vecs = vectors_for(n, base, np.random.default_rng(n))
-            print(f"[{n}] database + documents: {time.perf_counter() - t0:.0f} s")
+            print(f"[{n}] database + documents: {time.perf_counter() - t0:.0f} s", flush=True)
             for name in args.backends:
                 backend = (make_backend(name, url=es_url, prefix="bench", timeout=120) if name == "elasticsearch"
                            else make_backend(name, path=tmp / f"e{n}" / "bench-search.sqlite3"))
@@ -238,18 +331,35 @@ def main() -> None:
                 backend.rebuild(DocType.OFFER, ((docs[i:i + 2000], vecs[i:i + 2000]) for i in range(0, n, 2000)),
                                 embedder.dims)
                 build_s = time.perf_counter() - t0
+                if name == "elasticsearch":  # merged segments, as a settled production index
+                    backend.es.indices.forcemerge(index=backend.alias(DocType.OFFER), max_num_segments=1,
+                                                  request_timeout=900)
                 service = SearchService(backend, lambda: embedder)
-                times = time_queries(service, embedder, factory, qs, warm)
-                bare, piped = throughput(embedder, factory, backend, patents, rng) if n == args.sizes[0] else (None, None)
+                times, stages = time_queries(service, embedder, factory, qs, warm)
+                floors = bare_floors(backend, embedder, qs)
+                do_tp = n == args.sizes[0] and not args.no_throughput
+                bare, piped = throughput(embedder, factory, backend, patents, rng) if do_tp else (None, None)
                 row = {"backend": name, "docs": n, "index_build_s": round(build_s, 1),
                        "index_docs_per_s": round(n / build_s), **{
-                           f"{m}_p{q}": round(pct(t, q), 1) for m, t in times.items() for q in (50, 95)}}
-                row["hybrid/keyword p95"] = round(row["hybrid_p95"] / row["keyword_p95"], 2)
+                           f"{m}_p{q}": round(pct(t, q), 1) for m, t in times.items() for q in (50, 95)},
+                       **{f"bare_{k}_p{q}": round(pct(v, q), 1) for k, v in floors.items() for q in (50, 95)}}
+                both = row["bare_both_p95"] if name == "elasticsearch" else row["bare_bm25_p95"] + row["bare_knn_p95"]
+                row["hybrid_floor_p95"] = round(both + row["bare_encode_p95"], 1)
+                row["hybrid/floor p95"] = round(row["hybrid_p95"] / row["hybrid_floor_p95"], 2)
+                row["keyword/bm25 p95"] = round(row["keyword_p95"] / row["bare_bm25_p95"], 2)
+                row["semantic/(knn+encode) p95"] = round(
+                    row["semantic_p95"] / (row["bare_knn_p95"] + row["bare_encode_p95"]), 2)
                 if bare:
                     row.update({"encoder_sent_per_s": round(bare, 1), "pipeline_docs_per_s": round(piped, 1),
                                 "pipeline/encoder": round(piped / bare, 2)})
                 rows.append(row)
                 print(json.dumps(row, ensure_ascii=False), flush=True)
+                print(f"\nstages, {name} at {n:,} (ms p50/p95; embed overlaps engine on Elasticsearch hybrid):")
+                print("| stage | " + " | ".join(stages) + " |")
+                print("|---|" + "---|" * len(stages))
+                for k in STAGES:
+                    print(f"| {k} | " + " | ".join(stats(stages[m][k]) for m in stages) + " |")
+                print("| floors | " + " | ".join(f"{k} {stats(v)}" for k, v in floors.items()) + " |", flush=True)
                 if name == "elasticsearch":
                     backend.drop(DocType.OFFER)
                 backend.close()
@@ -260,12 +370,14 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of this process (model + corpora + embedded indexes): {peak:.0f} MB")
-    print("\n| backend | docs | keyword p50/p95 ms | semantic p50/p95 ms | hybrid p50/p95 ms | hybrid/keyword p95 | build docs/s |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| backend | docs | keyword p50/p95 ms | semantic p50/p95 ms | hybrid p50/p95 ms | bare BM25 / knn / both"
+          " / encode p95 | hybrid floor p95 | hybrid / floor | build docs/s |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['backend']} | {r['docs']:,} | {r['keyword_p50']}/{r['keyword_p95']} | {r['semantic_p50']}/"
-              f"{r['semantic_p95']} | {r['hybrid_p50']}/{r['hybrid_p95']} | {r['hybrid/keyword p95']} | "
-              f"{r['index_docs_per_s']} |")
+              f"{r['semantic_p95']} | {r['hybrid_p50']}/{r['hybrid_p95']} | {r['bare_bm25_p95']} / "
+              f"{r['bare_knn_p95']} / {r['bare_both_p95']} / {r['bare_encode_p95']} | {r['hybrid_floor_p95']} | "
+              f"{r['hybrid/floor p95']} | {r['index_docs_per_s']} |")
 
 
 if __name__ == "__main__":

@@ -49,3 +49,44 @@ def test_search_page_in_browser(search_app, page, serve):
         expect(page.locator("#suggestions option[value^='锂电池']").first).to_be_attached()
         values = page.locator("#suggestions option").evaluate_all("os => os.map(o => o.value)")
         assert values and all(v.startswith("锂电") and v != "锂电" for v in values)
+
+
+def test_more_like_this_page_is_headed_by_its_reference(search_app):
+    with TestClient(search_app) as client:
+        html = client.get("/search", params={"q": "储能", "mode": "keyword"}).text
+        source = corpus.ids("liquid").pop()
+        link = f'href="/search?type=offers&amp;similar_to=offer%3A{source}"'
+        assert link in html  # the old query is not carried into "more like this"
+        page = client.get("/search", params={"type": "offers", "similar_to": f"offer:{source}"})
+        assert page.status_code == 200
+        text = page.text
+        assert "与参照供给相似的专利供给" in text and 'data-testid="reference"' in text
+        assert text.index('data-testid="reference"') < text.index('data-testid="hit"')
+        assert corpus.by_id(source).title in text and 'name="q" value=""' in text
+        assert "检索专利供给" not in text
+
+
+def test_filter_only_listing_pages_both_ways(search_app):
+    with TestClient(search_app) as client:
+        first = client.get("/search", params={"tx_mode": "transfer", "page_size": 3}).text
+        assert 'data-testid="next-page"' in first and 'data-testid="prev-page"' not in first
+        second = client.get("/search", params={"tx_mode": "transfer", "page_size": 3, "page": 2}).text
+        assert 'data-testid="prev-page"' in second and "page=1" in second.split('data-testid="prev-page"')[0][-200:]
+        assert "第 2 /" in second
+
+
+def test_no_close_match_is_said_on_the_page(search_app):
+    with TestClient(search_app) as client:
+        html = client.get("/search", params={"q": "xyzzy plugh qwertyuiop", "mode": "semantic"}).text
+        assert 'data-testid="no-close-match"' in html and "没有语义相近的结果" in html
+        assert 'data-testid="hit"' not in html
+
+
+def test_more_like_this_in_browser(search_app, page, serve):
+    with serve(search_app) as base:
+        page.goto(base + "/search?q=" + "锂电池")
+        page.get_by_test_id("similar").first.click()
+        expect(page.get_by_test_id("reference")).to_be_visible()
+        expect(page.locator("h1")).to_have_text("与参照供给相似的专利供给")
+        expect(page.get_by_test_id("q")).to_have_value("")
+        assert page.get_by_test_id("hit").count() > 0

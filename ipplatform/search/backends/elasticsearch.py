@@ -12,6 +12,7 @@ from ``_source`` (it would be 75 % of the index and dominate fetch time); the da
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import numpy as np
@@ -248,8 +249,16 @@ class ElasticsearchBackend:
         alias = self.alias(doc_type)
         name = self._new_index(doc_type, dims, loading=True)
         try:
-            for docs, vectors in batches:
-                helpers.bulk(self.es, self._actions(name, docs, vectors), chunk_size=500)
+            # Writing batch i while the caller builds and encodes batch i + 1 (the encoder is the bottleneck)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-write") as pool:
+                pending = None
+                for docs, vectors in batches:
+                    if pending is not None:
+                        pending.result()
+                    pending = pool.submit(helpers.bulk, self.es, list(self._actions(name, docs, vectors)),
+                                          chunk_size=500)
+                if pending is not None:
+                    pending.result()
             self.es.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
             self.es.indices.refresh(index=name)
         except Exception:

@@ -20,6 +20,7 @@ import threading
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -337,9 +338,21 @@ class EmbeddedBackend:
             self._conn.execute(f"DROP TABLE IF EXISTS {new}_fts")
             self._create(new)
         table = _Table(dims)
-        for docs, vectors in batches:  # built beside the live table; queries keep using the old one
+
+        def write(docs, vectors):
             with self._lock:
                 self._write(new, table, docs, vectors, live=False)
+
+        # Built beside the live table (queries keep using the old one); batch i is written while the
+        # caller encodes batch i + 1 (ONNX Runtime releases the GIL).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-write") as pool:
+            pending = None
+            for docs, vectors in batches:
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(write, docs, vectors)
+            if pending is not None:
+                pending.result()
         with self._lock:  # the swap: one transaction, then one reference assignment
             self._conn.execute("BEGIN")
             self._conn.execute(f"DROP TABLE IF EXISTS {t}_doc")
