@@ -3,10 +3,11 @@ and, after a patent import, turning the imported patents into offers in one step
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.datastructures import UploadFile
 
 from ipplatform.auth import policy
 from ipplatform.auth.policy import Action

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 _progress: dict[int, tuple[float, int]] = {}  # job id → (fraction read, rows so far), while it runs
 _lock = threading.Lock()
 MAX_BULK_OFFERS = 500
+KEEP_UPLOADS_S = 7 * 24 * 3600
 
 
 def upload_dir() -> Path:
@@ -81,7 +83,11 @@ def create_job(db: Session, *, kind: str, filename: str, content: bytes, owner, 
     if kind not in KINDS:
         raise FieldError(f"unknown import kind {kind}", f"导入类型“{kind}”无效，应为：专利、供给、需求或交易", field="kind")
     ext = check_upload(filename, len(content))
-    path = upload_dir() / f"{secrets.token_hex(12)}{ext}"
+    folder = upload_dir()
+    for old in folder.iterdir():  # uploads are kept for committing a dry run later, for a week
+        if old.is_file() and time.time() - old.stat().st_mtime > KEEP_UPLOADS_S:
+            old.unlink(missing_ok=True)
+    path = folder / f"{secrets.token_hex(12)}{ext}"
     path.write_bytes(content)
     job = ImportJob(kind=kind, filename=Path(filename).name[:255], stored_path=str(path),
                     owner_org_id=owner.id if owner is not None else None, user_id=user.id, dry_run=dry_run,
@@ -152,8 +158,9 @@ def run_job(factory: sessionmaker, job_id: int, publisher_org_id: int | None = N
             job.processed_rows = result.rows
     with _lock:
         _progress.pop(job_id, None)
-    if not dry_run and path.exists():
-        path.unlink(missing_ok=True)  # committed (or failed to commit): the file is not needed again
+    if result is not None and result.committed:
+        path.unlink(missing_ok=True)  # written: the file is not needed again (a refused one may be committed
+        # with "valid rows only" from its dry run)
 
 
 def imported_patents(db: Session, job: ImportJob) -> list[Patent]:
