@@ -69,6 +69,9 @@ def test_patent_list_searches_filters_and_pages(client, db, world):
     lapsed = client.get("/patents", params={"status": "lapsed"})
     assert "一种已失效烘干机" in lapsed.text and "一种茶叶揉捻机" not in lapsed.text
     assert client.get("/patents", params={"status": "bogus"}).status_code == 422
+    everything = client.get("/patents", params={"status": "", "kind": "", "q": ""})  # the filters' "全部" options
+    assert everything.status_code == 200 and "共 26 条" in everything.text
+    assert client.get("/offers", params={"mode": "", "q": ""}).status_code == 200
     second = client.get("/patents", params={"page": 2})
     assert second.text.count('data-testid="patent-row"') == 6
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
 
 from ipplatform import reference
 from ipplatform.common.errors import AppError, translate_errors
@@ -43,6 +44,15 @@ LABELS: dict[str, str] = {
     "to_org_id": "受让方/被许可方", "lender_org_id": "质权人", "prospect_rating": "产业化前景", "intent": "合作意向",
     "improvement_needs": "改进需求", "note": "备注", "status": "状态",
 }
+
+
+def _blank_is_none(value):
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def optional(kind):
+    """A query parameter of type ``kind`` that a filter form may send empty (its "全部…" option): empty is None."""
+    return Annotated[kind | None, BeforeValidator(_blank_is_none)]
 
 
 def label(field: str) -> str:

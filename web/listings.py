@@ -19,7 +19,7 @@ from ipplatform.common.errors import AppError, Conflict, FieldError, Forbidden
 from ipplatform.common.schemas import PageParams
 from ipplatform.common.validators import CleanText
 from ipplatform.organisations import service as org_service
-from web.forms import errors_by_field
+from web.forms import errors_by_field, optional
 from web.templating import render
 
 # The lifecycle buttons post to /offers/{id}/{action} and /demands/{id}/{action} only: a catch-all
@@ -42,7 +42,7 @@ class ListQuery:
 
 
 def list_query(page: Annotated[PageParams, Depends()], q: Annotated[CleanText | None, Query(max_length=100)] = None,
-               mode: TransactionMode | None = None, mine: bool = False) -> ListQuery:
+               mode: optional(TransactionMode) = None, mine: bool = False) -> ListQuery:
     return ListQuery(page=page, q=q or None, mode=mode, mine=mine)
 
 
@@ -52,8 +52,9 @@ ListQueryDep = Annotated[ListQuery, Depends(list_query)]
 def list_page(request: Request, db, user, query: ListQuery, list_fn: Callable, template: str) -> HTMLResponse:
     """A list page of offers or demands: the public's published ones, or all of the user's own ("mine")."""
     own = bool(query.mine and user)
+    mine = policy.org_scope(db, user, policy.Action.LISTING_WRITE) if own else None
     items, total = list_fn(db, user, query.page, status=None if own else ListingStatus.PUBLISHED, mode=query.mode,
-                           q=query.q, org_id=user.org_id if own else None)
+                           q=query.q, org_id=(mine or {user.org_id}) if own else None)
     kept = {"q": query.q, "mode": query.mode.value if query.mode else None, "mine": 1 if query.mine else None}
     base = f"{request.url.path}?{urlencode({k: v for k, v in kept.items() if v})}&"  # the pager adds page=
     return render(request, template, user, items=items, total=total, page=query.page, q=query.q or "",
@@ -106,6 +107,8 @@ def submitted_values(form, data: dict, kept: tuple[str, ...]) -> dict:
     values.update({k: data[k] for k in kept})
     if "negotiable" in data:
         values["negotiable"] = "on" if data["negotiable"] else ""
+    if "industry_code" in data:  # the picker's two selects as the one code they stand for
+        values["industry_code"] = data["industry_code"]
     return values
 
 

@@ -65,8 +65,9 @@ def list_listings(db, model, org_columns, user, page, *, status=None, org_id=Non
         stmt = stmt.where(visible)
     if status:
         stmt = stmt.where(model.status == status)
-    if org_id:
-        stmt = stmt.where(or_(*[col == org_id for col in org_columns]))
+    if org_id:  # one organisation, or several (an agency's own and those it is custodian for)
+        ids = [org_id] if isinstance(org_id, int) else sorted(org_id)
+        stmt = stmt.where(or_(*[col.in_(ids) for col in org_columns]))
     if mode:  # JSON list membership, portable across SQLite and PostgreSQL
         stmt = stmt.where(json_list_contains(model.modes, mode.value))
     if q:
