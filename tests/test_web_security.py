@@ -344,21 +344,24 @@ def test_every_page_under_the_policy_in_a_browser(site, page, log_in):
     for user in ("buyer", "staff"):
         visit("/login")
         log_in(user)
-        for path in [*common, "/offers/new", "/demands/new", "/matches", "/offers?mine=1", "/demands?mine=1"]:
+        for path in [*common, "/offers/new", "/demands/new", "/matches", "/offers?mine=1", "/demands?mine=1", "/deals",
+                     "/deals/new"]:
             visit(path)
         if user == "buyer":
             visit(f"/demands/{demand_id}")
             expect(page.get_by_test_id("match").first).to_be_visible()  # the highlighted explanations
             expect(page.locator(".snippet em").first).to_be_visible()
             page.get_by_test_id("match").first.get_by_role("button", name="提交反馈").click()  # a CSRF-checked form
-            expect(page.get_by_test_id("match").first).to_be_visible()
-            assert f"/demands/{demand_id}" in page.url
+            expect(page.get_by_test_id("saved")).to_be_visible()  # on the match's page, which says what was saved
+            assert "/matches/" in page.url
+            visited.append(page.url)
             visit("/search?q=茶叶")
             expect(page.get_by_test_id("hit").first.locator("em").first).to_be_visible()
             page.get_by_test_id("q").fill("锂电")  # autocomplete: search.js fills the datalist
             expect(page.locator("#suggestions option[value^='锂电池']").first).to_be_attached()
             visit("/stats", 403)
         else:
+            visit(f"/offers/{offer_id}/matches")
             visit("/stats")
             page.wait_for_function("document.querySelectorAll('.chart[data-rendered=\"1\"] canvas').length >= 7")
             box = page.get_by_test_id("chart-funnel").bounding_box()
