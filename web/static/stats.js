@@ -18,9 +18,9 @@
     el.dataset.rendered = '1';
   }
   const first = data.funnel.length ? data.funnel[0].value : 0;
-  draw('chart-funnel', {series: [{type: 'funnel', sort: 'none', minSize: '8%', gap: 2,
+  draw('chart-funnel', {series: [{type: 'funnel', sort: 'none', minSize: '6%', gap: 2, left: '4%', width: '56%', top: 10, bottom: 10,
     data: data.funnel.map((s) => ({name: s.stage, value: s.value})),
-    label: {formatter: (p) => `${p.name}：${p.value} 项` + (first ? `（${(100 * p.value / first).toFixed(1)}%）` : '')}}]});
+    label: {position: 'right', formatter: (p) => `${p.name}：${p.value} 项` + (first ? `（${(100 * p.value / first).toFixed(1)}%）` : '')}}]});
   const grid = {left: 8, right: 8, bottom: 8, top: 24, containLabel: true};
   for (const [cid, c] of Object.entries(data.charts)) {
     const names = c.rows.map((r) => r.label), values = c.rows.map((r) => r.value);
