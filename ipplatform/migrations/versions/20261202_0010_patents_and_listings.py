@@ -1,11 +1,11 @@
-"""patents and listings (reserved: filled in by the work on that issue; a no-op until then)
+"""patents and listings: an index for an organisation's patents by legal status (the patent page's filter
+and the offer form's patent picker)
 
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-02 01:00:00
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
 
 
 revision = '0010'
@@ -15,8 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_index("ix_patent_owner_status", "patent", ["owner_org_id", "legal_status"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_patent_owner_status", table_name="patent")
