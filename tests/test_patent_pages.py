@@ -6,11 +6,13 @@ status-dependent actions and the confirmation before closing; Chinese field labe
 from __future__ import annotations
 
 import html
+import random
 import re
 
 import pytest
 from sqlalchemy import select
 
+from ipplatform import seed
 from ipplatform.auth.enums import Role
 from ipplatform.common.enums import ListingStatus
 from ipplatform.offers.models import Offer
@@ -265,3 +267,11 @@ def test_publishing_menu_is_hidden_from_roles_that_cannot_publish(client, world)
     login(client, "tto")
     menu = client.get("/").text.split("<nav>")[1].split("</nav>")[0]
     assert "发布供给" in menu and "我的专利" in menu
+
+
+def test_demo_titles_and_abstracts_carry_no_feature_words():
+    """The abstracts file glues "title [SEP] English feature words [SEP] abstract"; the demo keeps them apart."""
+    rows = seed._read_patents(7798, random.Random(1))
+    assert rows and all(len(r["title"]) >= 2 for r in rows)
+    assert not [r["title"] for r in rows if "[SEP]" in r["title"] or re.search(r"\b[a-z]{3,} [a-z]{3,}\b", r["title"])]
+    assert not [r["publication_number"] for r in rows if r["abstract"] and "[SEP]" in r["abstract"]]
