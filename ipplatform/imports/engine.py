@@ -185,8 +185,10 @@ def _process_chunk(kind: Kind, ctx: Context, result: ImportResult, chunk: list[t
             _reject(result, ctx, row_no, exc.errors)
             continue
         except AppError as exc:  # a business rule of the domain's service
-            _reject(result, ctx, row_no, [RowError(exc.field or kind.layout.columns[0].key, "", exc.message_zh,
-                                                   exc.message)])
+            key = getattr(kind, "field_keys", {}).get(exc.field, exc.field)
+            if key not in ctx.headers:
+                key = kind.layout.columns[0].key
+            _reject(result, ctx, row_no, [RowError(key, "", exc.message_zh, exc.message)])
             continue
         setattr(result, outcome, getattr(result, outcome) + 1)
     if ctx.write:

@@ -89,6 +89,7 @@ OFFER_LAYOUT = Layout("offers", "供给", (
 class OfferImport:
     layout = OFFER_LAYOUT
     needs_owner = True
+    field_keys = {"patent_ids": "patents"}
 
     def parse(self, ctx: Context, cells: Cells) -> dict:
         title = text(cells.raw("title"))
@@ -129,7 +130,10 @@ class OfferImport:
             raise RowErrors([RowError("patents", "；".join(missing), f"专利 {'、'.join(missing)} 未登记为“{ctx.owner.name}”的专利",
                                       f"patents {missing} are not registered for this organisation")])
         values = {**record["values"], "patent_ids": [ctx.state["patents"][n] for n in record["numbers"]]}
-        data = cells.validate(OfferCreate, {**values, "publish": record["publish"]}, {"patent_ids": "patents"})
+        data = cells.validate(OfferCreate, {**values, "publish": record["publish"]}, self.field_keys)
+        # the service's rules on the patents (in force; granted and valid for a pledge or an open licence),
+        # checked here too so that a dry run reports them
+        offers_service._patents_for(ctx.db, data.patent_ids, ctx.owner.id, data.modes)  # noqa: SLF001
         record["data"] = data
         if existing is None:
             return NEW
