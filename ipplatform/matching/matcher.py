@@ -238,6 +238,8 @@ class Matcher:
             "contributions": self.ranker.contributions(r.features),
             "credit_warning": c.flagged,
             "strong": self.ranker.strong(r.features),
-            "confidence": round(self.ranker.confidence(r.features), 4),
+            "confidence": round(self.ranker.confidence(r.features), 4),  # 匹配度 / 100: 0.80 and above is strong
+            "probability": (round(self.ranker.probability(r.features), 4) if hasattr(self.ranker, "probability")
+                            else None),
         }
 

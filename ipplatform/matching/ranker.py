@@ -150,11 +150,20 @@ class LearnedRanker:
                  for f, w in self.platform_weights.items() if f not in self.features and w]
         return sorted(rows, key=lambda r: -abs(r["contribution"]))
 
-    def confidence(self, feats: dict[str, float]) -> float:
+    def probability(self, feats: dict[str, float]) -> float:
+        """Calibrated probability that the offer directly answers the demand (a grade-2 answer)."""
         return self.calibration.probability(feats)
 
+    def confidence(self, feats: dict[str, float]) -> float:
+        """The probability on the platform's 0–1 confidence scale (匹配度 / 100), piecewise linear so
+        that the strong-match threshold lands on 0.80, as the linear ranker's threshold did."""
+        p, tau = self.probability(feats), self.threshold
+        if p < tau:
+            return DEFAULT_THRESHOLD * p / tau if tau > 0 else 0.0
+        return DEFAULT_THRESHOLD + (1 - DEFAULT_THRESHOLD) * (p - tau) / (1 - tau) if tau < 1 else 1.0
+
     def strong(self, feats: dict[str, float]) -> bool:
-        return self.confidence(feats) >= self.threshold
+        return self.probability(feats) >= self.threshold
 
     # ---- storage --------------------------------------------------------------------------------
     @classmethod
