@@ -122,7 +122,7 @@ def test_organiser_and_participants_run_an_event(demo_site, page, sign_in, visit
     page.locator(".meeting-list a", has_text="商城县云雾茶业有限公司（演示）").first.click()
     page.check("input[name=outcome][value=agreement]")
     page.get_by_test_id("save-outcome").click()  # no amount: refused, in Chinese, value kept
-    expect(page.get_by_test_id("form-errors")).to_contain_text("签约金额")
+    expect(page.get_by_test_id("form-errors")).to_contain_text("签约须填写金额")
     expect(page.locator("input[name=outcome][value=agreement]")).to_be_checked()
     page.fill("#f-amount", "80")
     shoot("outcome-phone")
