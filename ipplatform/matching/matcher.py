@@ -95,6 +95,7 @@ class Matcher:
         self._embedder = embedder_provider
         self.legacy = legacy
         self.retrieve_whole = False  # the semantic leg embeds the need (False) or the whole text (True)
+        self.split_context = True  # set budget and cooperation clauses aside (False: for the ablation)
         self.ranker = ranker or (Ranker() if legacy else load_ranker())
         self._ranker_given = ranker is not None or legacy
         self.glossary, self.idf = glossary, idf
@@ -147,7 +148,7 @@ class Matcher:
         if self.legacy:
             return DemandCtx(id=key, text=text, tokens=textmod.query_tokens(text[:TOKEN_CHARS]),
                              vector=self.embedder.encode_documents([text[:EMBED_CHARS]], db=db)[0], **kw)
-        u = understand(text, self.glossary, self.idf, max_chars=TOKEN_CHARS)
+        u = understand(text, self.glossary, self.idf, max_chars=TOKEN_CHARS, split_context=self.split_context)
         texts = [text[:EMBED_CHARS], u.query_text[:EMBED_CHARS], *(c[:EMBED_CHARS] for c in u.clauses)]
         vecs = self.embedder.encode_documents(texts, db=db)  # cached like documents: re-runs encode nothing
         return DemandCtx(id=key, text=text, tokens=u.tokens or textmod.query_tokens(text[:TOKEN_CHARS]),

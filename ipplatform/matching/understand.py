@@ -157,10 +157,11 @@ def need_tokens(text: str) -> list[str]:
     return [t for t in textmod.query_tokens(text) if t not in DEMAND_STOPWORDS]
 
 
-def understand(text: str, glossary: Glossary | None = None, idf: Idf | None = None, *, max_chars: int = 500) -> Understood:
+def understand(text: str, glossary: Glossary | None = None, idf: Idf | None = None, *, max_chars: int = 500,
+               split_context: bool = True) -> Understood:
     text = text[:max_chars]
     clauses = split_clauses(text)
-    need = [c for c in clauses if not is_context(c)] or clauses or [text]
+    need = [c for c in clauses if not (split_context and is_context(c))] or clauses or [text]
     context = [c for c in clauses if c not in need]
     hits = (glossary or Glossary()).find(text)
     words = need_tokens("，".join(need))
