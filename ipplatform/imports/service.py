@@ -137,6 +137,7 @@ def run_job(factory: sessionmaker, job_id: int, publisher_org_id: int | None = N
     result, error = None, None
     try:
         with factory.begin() as db:
+            db.info["actor_id"] = user_id  # the audit trail names who uploaded the file
             owner = db.get(Organisation, owner_id) if owner_id else None
             result = engine.run(db, KINDS[kind], path, filename, owner=owner, user_id=user_id, dry_run=dry_run,
                                 valid_only=valid_only, progress=progress, options={"publisher_org_id": publisher_org_id})

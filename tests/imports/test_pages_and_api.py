@@ -11,7 +11,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from ipplatform.audit.models import AuditRecord
 from ipplatform.auth.enums import Role
+from ipplatform.auth.models import User
 from ipplatform.common.enums import ListingStatus
 from ipplatform.offers.models import Offer
 from ipplatform.organisations.enums import OrgKind
@@ -67,6 +69,8 @@ def test_upload_dry_run_report_commit_and_bulk_offers(client, db, univ, tmp_path
     db.expire_all()
     patents = list(db.scalars(select(Patent).order_by(Patent.id)))
     assert len(patents) == 3
+    actors = set(db.scalars(select(AuditRecord.actor_user_id).where(AuditRecord.entity_type == "patent")))
+    assert actors == {db.scalar(select(User.id).where(User.username == "tto"))}  # the audit names the uploader
     offers_url = commit.headers["location"] + "/offers"
     form = client.get(offers_url).text
     assert all(p.application_number in form for p in patents)
