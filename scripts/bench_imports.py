@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--small", type=int, default=5_000)
     parser.add_argument("--xlsx", action="store_true", help="also the .xlsx of the same rows")
+    parser.add_argument("--no-reimport", action="store_true", help="skip the third run (every row unchanged)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -126,7 +127,8 @@ def main() -> None:
                 sub = folder / f"db-{fmt}-{n}"
                 sub.mkdir()
                 url, code = fresh_db(sub)
-                for phase, flags in (("dry run", ("--dry-run",)), ("commit", ()), ("re-import", ())):
+                phases = [("dry run", ("--dry-run",)), ("commit", ()), ("re-import", ())][:2 if args.no_reimport else 3]
+                for phase, flags in phases:
                     r = command(url, code, path, *flags)
                     results.append((fmt, n, phase, r))
                     print(f"  {phase:9s} {r['rows_s']:8,.0f} rows/s  {r['seconds']:7.1f} s  peak RSS {r['rss']:5,} MiB"
