@@ -245,3 +245,27 @@ def test_fit_is_on_a_0_to_100_scale_agreeing_with_the_strong_verdict(db, world):
         m.explanation = {}
         assert m.fit is None
         db.rollback()
+
+
+def test_a_deal_registered_freely_names_its_patents_by_number(client, db, world):
+    with db.begin():
+        univ = db.get(Offer, world["offer"]).owner
+        patent = f.patent(db, univ)
+        number = patent.application_number
+    _as(client, world["users"]["univ"])
+    form = client.get("/deals/new").text
+    assert 'name="patent_numbers"' in form and f'<option value="{world["univ"]}"' in form
+    assert f'<option value="{world["ent"]}"' not in form.split('name="from_org_id"')[1].split("</select>")[0]
+    data = {"from_org_id": str(world["univ"]), "to_org_id": str(world["ent"]), "type": "exclusive_licence",
+            "patent_numbers": "CN000000000000.0", "amount": "3", "contract_date": date.today().isoformat(),
+            "action": "record"}
+    bad = f.form_post(client, "/deals/new", data=data)
+    assert bad.status_code == 422 and "专利 CN000000000000.0 不是该权利人的专利" in bad.text
+    assert 'value="CN000000000000.0"' in bad.text
+    ok = f.form_post(client, "/deals/new", data={**data, "patent_numbers": number.lower()}, follow_redirects=False)
+    assert ok.status_code == 303
+    deal = db.scalar(select(Deal).where(Deal.type == DealType.EXCLUSIVE_LICENCE))
+    assert deal.status == DealStatus.RECORDED and [p.id for p in deal.patents] == [patent.id] and deal.offer_id is None
+    _as(client, world["users"]["ent"])  # the enterprise cannot register the university's patents as a deal
+    refused = f.form_post(client, "/deals/new", data={**data, "patent_numbers": number})
+    assert refused.status_code == 403

@@ -120,12 +120,18 @@ def _input(form, ctx: dict, db) -> dict:
     if ctx["candidates"]:
         data["patent_ids"] = [int(p) for p in form.getlist("patent_ids") if str(p).isdigit()]
     else:
-        holder_id = ctx["holder"].id if ctx["holder"] else int(form.get("from_org_id") or 0)
+        holder_id = ctx["holder"].id if ctx["holder"] else _holder_id(form, ctx)
         data["patent_ids"] = outcomes_service.patents_by_number(db, split_list(form.get("patent_numbers")), holder_id)
     for k in (*AMOUNTS, *DATES, "type", "recordal_number", "lender_org_id", "to_org_id"):
         if k in form and (k != "to_org_id" or ctx["counterparty"] is None):
             data[k] = (wan_to_yuan(form.get(k)) if k in AMOUNTS else form.get(k)) or None
     return data
+
+
+def _holder_id(form, ctx: dict) -> int:
+    """The rights holder chosen on a free deal form (one of the user's organisations; the first by default)."""
+    chosen = str(form.get("from_org_id") or "")
+    return int(chosen) if chosen.isdigit() and 0 < int(chosen) <= 2147483647 else ctx["holders"][0].id
 
 
 def _submitted(form, ctx: dict, db, errors: dict) -> dict:
@@ -210,7 +216,7 @@ async def deal_create(request: Request, db: DbSession, user: PageUser, offer_id:
     form = await request.form()
     errors: dict = {}
     data = _submitted(form, ctx, db, errors)
-    holder = ctx["holder"] or org_service.get(db, int(form.get("from_org_id") or 0))
+    holder = ctx["holder"] or org_service.get(db, _holder_id(form, ctx))
     policy.require(user, policy.Action.DEAL_WRITE, holder)
     subject = {"match_id": ctx["match"].id if ctx["match"] else None,
                "offer_id": ctx["offer"].id if ctx["offer"] else None,
