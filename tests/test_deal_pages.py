@@ -269,3 +269,24 @@ def test_a_deal_registered_freely_names_its_patents_by_number(client, db, world)
     _as(client, world["users"]["ent"])  # the enterprise cannot register the university's patents as a deal
     refused = f.form_post(client, "/deals/new", data={**data, "patent_numbers": number})
     assert refused.status_code == 403
+
+
+def test_the_holder_registers_the_deal_of_a_match_itself(client, db, world):
+    _as(client, world["users"]["univ"])
+    url = f"/deals/new?match_id={world['match']}"
+    form = client.get(url).text
+    assert 'data-testid="deal-counterparty"' in form and "需要茶叶加工技术" in form
+    with db.begin():
+        patent_id = db.get(Offer, world["offer"]).patents[0].id
+    ok = f.form_post(client, url, data={"type": "transfer", "patent_ids": str(patent_id), "amount": "20",
+                                        "contract_date": date.today().isoformat(), "action": "record"},
+                     follow_redirects=False)
+    assert ok.status_code == 303
+    db.expire_all()
+    deal = db.scalar(select(Deal).where(Deal.match_id == world["match"]))
+    assert deal.to_org_id == world["ent"] and deal.status == DealStatus.RECORDED
+    assert db.get(Match, world["match"]).status == MatchStatus.AGREED  # recording the deal concludes the match
+    again = client.get(url, follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == f"/deals/{deal.id}"
+    _as(client, world["users"]["ent"])
+    assert client.get(f"/matches/{world['match']}").text.count(f'href="/deals/{deal.id}"') >= 1
