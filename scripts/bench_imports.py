@@ -5,8 +5,8 @@ same run (streaming: memory does not grow with the file).
 
     nice -n 10 .venv/bin/python scripts/bench_imports.py [--rows 50000] [--small 5000] [--xlsx]
 
-Rows: the real titles and IPC subclasses of ../shared/data/cn-patents-titles-ipc (cycled), synthetic
-application numbers with valid check digits, dates, legal status, inventors and history counts.
+Rows: the real titles, kinds and IPC subclasses of ../shared/data/cn-patents-titles-ipc (cycled), synthetic
+application and publication numbers (unique; valid check digits), dates, legal status, inventors, history.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def rows(n: int):
         row = {h: "" for h in EXPORT_HEADER}
         row.update({"序号": str(i + 1), "申请日": f"{2015 + i % 8}0{1 + i % 9}15", "公开日": f"{2016 + i % 8}-0{1 + i % 9}-20",
                     "授权公告日": f"{2016 + i % 8}年{1 + i % 9}月20日" if granted else "0", "申请人": OWNER, "发明人": "张三;李四",
-                    "申请号": f"CN{digits}.{application_check_digit(digits)}", "公开号": src["publication_number"],
+                    "申请号": f"CN{digits}.{application_check_digit(digits)}",
+                    "公开号": f"CN{300_000_000 + i}{'A' if src['kind'] == 'A' else src['kind']}",
                     "专利类型": {"A": "发明公开", "B": "发明授权", "U": "实用新型"}[src["kind"]],
                     "专利名称": src["title_zh"].strip(), "法律状态": "有权-审定授权" if granted else "审中-实质审查",
                     "主分类号": f"{ipcs[0]}1/00", "分类号": ";".join(f"{c}1/00" for c in ipcs), "当前权利人": OWNER,

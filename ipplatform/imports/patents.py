@@ -229,6 +229,8 @@ class PatentImport:
                              f"申请号 {number} 已由其他机构（{existing.owner.name}）登记，不能导入为本机构专利",
                              field="application_number")
         holder = ctx.state["pubs"].get(pub) if pub else None
+        if pub and holder is None:  # earlier in the same file (a dry run has not written it)
+            holder = ctx.state.setdefault("file_pubs", {}).setdefault(pub, number)
         if holder is not None and holder != number:
             raise FieldError(f"publication number {pub} belongs to patent {holder}",
                              f"公开号 {pub} 已属于另一件专利（申请号 {holder}）", field="publication_number")

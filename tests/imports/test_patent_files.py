@@ -213,3 +213,11 @@ def test_two_character_titles(db, owner, tmp_path):
     result = run(db, owner, write_csv(tmp_path / "k.csv", [export_row(1, owner.name, 专利名称="口罩")],
                                       header=EXPORT_HEADER))
     assert result.new == 1 and db.scalar(select(Patent.title)) == "口罩"
+
+
+def test_a_publication_number_twice_in_one_file_is_rejected_in_the_dry_run_too(db, owner, tmp_path):
+    rows = [export_row(1, owner.name), export_row(2, owner.name, 公开号="CN215000001U", 授权公告号="CN215000001U")]
+    path = write_csv(tmp_path / "pub.csv", rows, header=EXPORT_HEADER)
+    for dry_run in (True, False):
+        result = run(db, owner, path, dry_run=dry_run)
+        assert [(r["row"], r["column"]) for r in result.rejected] == [(3, "公开号")], dry_run
