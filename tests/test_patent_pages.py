@@ -115,7 +115,14 @@ def test_register_edit_and_lapse_a_patent(client, db, world):
     assert lapsed.status_code == 200 and "期限届满" in lapsed.text
     again = f.form_post(client, f"/patents/{patent.id}/lapse", data={"legal_status": "lapsed"})
     assert again.status_code == 409 and "期限届满" in again.text
-    not_dead = f.form_post(client, f"/patents/{world['valid'].id}/lapse", data={"legal_status": "valid"})
+    with db.begin():
+        offer = f.offer(db, world["univ"], patents=[db.get(Patent, world["valid"].id)], title="揉捻机专利转让")
+    warned = client.get(f"/patents/{world['valid'].id}/lapse")
+    assert "揉捻机专利转让" in warned.text and 'data-testid="lapse-offers"' in warned.text
+    assert f.form_post(client, f"/patents/{world['valid'].id}/lapse", data={}).status_code == 200
+    detail = client.get(f"/offers/{offer.id}").text
+    assert 'data-testid="lapsed-patents"' in detail and world["valid"].application_number in detail
+    not_dead = f.form_post(client, f"/patents/{world['pending'].id}/lapse", data={"legal_status": "valid"})
     assert not_dead.status_code == 422 and "失效原因" in not_dead.text
 
 
