@@ -5,15 +5,45 @@ sees its patents and makes offers of them in one step. Pages only, in the real b
 from __future__ import annotations
 
 import re
+import shutil
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from ipplatform.database import make_engine
+from ipplatform.hooks import hooked_session_factory
+from ipplatform.main import create_app
 from ipplatform.offers.models import Offer
 from ipplatform.patents.models import Patent
+from ipplatform.search.backends.embedded import EmbeddedBackend
+from ipplatform.search.documents import DocType
+from ipplatform.search.embeddings import get_embedder
+from ipplatform.search.reindex import rebuild
+from ipplatform.seed import seed
+from tests.conftest import _serve
 from tests.imports.files import EXPORT_HEADER, app_no, export_row, write_csv
+from tests.journeys.conftest import DEMO_PATENTS, DemoSite
 
 UNIV = "淮上理工大学（演示）"
+
+
+@pytest.fixture(scope="module")
+def demo_site(_sqlite_template, tmp_path_factory):
+    """The seeded, indexed demo site of tests/journeys/conftest.py without its matching run (this journey
+    uses no matches)."""
+    folder = tmp_path_factory.mktemp("demo-import")
+    shutil.copy(_sqlite_template, folder / "demo.sqlite3")
+    engine = make_engine(f"sqlite:///{folder / 'demo.sqlite3'}")
+    with hooked_session_factory(engine).begin() as db:
+        seed(db, patents=DEMO_PATENTS)
+    backend = EmbeddedBackend(folder / "search")
+    for doc_type in DocType:
+        rebuild(hooked_session_factory(engine), backend, get_embedder(), doc_type, progress=False)
+    app = create_app(engine, search_backend=backend, start_indexer=True)
+    with _serve(app) as url:
+        yield DemoSite(url, app, app.state.session_factory)
+    engine.dispose()
 
 
 def test_university_imports_an_export_and_offers_the_patents(demo_site, page, sign_in, visit, shoot, tmp_path):
