@@ -117,7 +117,8 @@ def build_database(url: str, patents: list[dict], n: int, rng: random.Random):
                              "publication_number": None, "kind": kind.value, "title": p["title_zh"] + suffix,
                              "ipc_main": ipc[0], "ipc_codes": ipc, "applicants": [], "inventors": [],
                              "legal_status": "pending" if p["kind"] == "A" else "valid",
-                             "owner_org_id": rng.choice(org_ids), "synthetic": True, "created_at": now,
+                             "owner_org_id": rng.choice(org_ids) if i < len(patents) else
+                             pat_rows[i % len(patents)]["owner_org_id"], "synthetic": True, "created_at": now,
                              "updated_at": now})
             price = None if rng.random() < 0.3 else Decimal(rng.randrange(5, 500) * 10000)
             off_rows.append({"id": i + 1, "title": p["title_zh"] + suffix, "description": None,
@@ -135,13 +136,31 @@ def build_database(url: str, patents: list[dict], n: int, rng: random.Random):
 
 
 def documents(n: int, patents, factory) -> list[dict]:
-    """Search documents built by the production builder from transient ORM objects."""
+    """Search documents built by the production builder from transient ORM objects; an expansion copies
+    its base offer's document (same organisation, so the same classification fields) with its own id,
+    title, price, modes and date, the suffix's segmentation appended (segmenting 100k titles would
+    take longer than the benchmark)."""
     with factory() as db:
         orgs = {o.id: o for o in db.query(Organisation)}
         rows = db.execute(Offer.__table__.select().order_by(Offer.id)).mappings().all()
         prow = db.execute(Patent.__table__.select().order_by(Patent.id)).mappings().all()
     docs = []
+    suffixes: dict[str, str] = {}
     for r, pr in zip(rows, prow):
+        i = r["id"] - 1
+        if i >= len(patents):  # an expansion: the base offer's document, with this row's own fields
+            base = docs[i % len(patents)]
+            suffix = r["title"][len(base["title"]):]
+            seg = suffixes.setdefault(suffix, textmod.segment(suffix))
+            owner = orgs[r["owner_org_id"]]
+            doc = {**base, "id": r["id"], "title": r["title"], "title_seg": base["title_seg"] + " " + seg,
+                   "body_seg": base["body_seg"] + " " + seg, "embed_text": (r["title"] + "。" + r["title"])[:400],
+                   "published_at": r["published_at"].timestamp(), "mode": list(r["modes"]),
+                   "price": float(r["asking_price"]) if r["asking_price"] is not None else None,
+                   "org_id": [str(owner.id)] * 2, "org_kind": [owner.kind.value],
+                   "suggest": [r["title"][:50].lower(), *base["suggest"][1:]]}
+            docs.append(doc)
+            continue
         patent = Patent(**{k: pr[k] for k in ("id", "kind", "title", "ipc_codes", "legal_status", "abstract")})
         offer = Offer(**{k: r[k] for k in ("id", "title", "description", "owner_org_id", "publisher_org_id", "modes",
                                            "asking_price", "application_fields", "status", "published_at",

@@ -31,6 +31,7 @@ from ipplatform.patents.enums import LegalStatus, PatentKind
 from ipplatform.search import fusion
 from ipplatform.search import text as textmod
 from ipplatform.search.backends.protocol import BackendUnavailable, SearchBackend, sort_key
+from ipplatform.search import hydrate
 from ipplatform.search.documents import DocType, load_rows, source_text, title_words
 from ipplatform.search.query import MAX_WINDOW, SearchMode, SearchRequest, SortOrder
 from ipplatform.search.schemas import FacetValue, SearchHit, SearchResponse
@@ -198,11 +199,13 @@ class SearchService:
                 ranked = sorted(ranked, key=lambda h: (sort_key(req.sort, *got.values.get(h[0], (None, None))), h[0]))
             start = (req.page - 1) * req.page_size
             page = ranked[start:start + req.page_size]
-        hits = self._hydrate(db, doc_type, page, tokens or textmod.query_tokens(req.q), user, tm)
+        with tm.stage("seg"):  # semantic mode: the query's words are still marked in the hits
+            marked = tokens or textmod.query_tokens(req.q)
+        hits = self._hydrate(db, doc_type, page, marked, user, tm)
         reference = None
         if reference_row is not None:
-            reference = self._hits(db, source[0], [(reference_row.id, 1.0)], {reference_row.id: reference_row}, (), user)
-            reference = reference[0] if reference else None
+            shown = hydrate.page_rows(db, source[0], [reference_row.id])
+            reference = next(iter(self._hits(db, source[0], [(reference_row.id, 1.0)], shown, (), user)), None)
         with tm.stage("facets"):
             facets = self._facets(got.facets)
         semantic_total = got.semantic.total if got.semantic else None
@@ -270,36 +273,33 @@ class SearchService:
         if not page:
             return []
         with tm.stage("db"):
-            rows = {r.id: r for r in load_rows(db, doc_type, (i for i, _ in page))}
+            rows = hydrate.page_rows(db, doc_type, [i for i, _ in page])
+            hidden = [r.id for r in rows.values() if r.status != ListingStatus.PUBLISHED]
+            if hidden:  # drafts and withdrawn listings: the policy decides on the full rows
+                readable = {r.id for r in load_rows(db, doc_type, hidden) if policy.can_read_listing(user, r)}
+                rows = {i: r for i, r in rows.items() if r.status == ListingStatus.PUBLISHED or i in readable}
         return self._hits(db, doc_type, page, rows, tokens, user, tm)
 
-    def _hits(self, db: Session, doc_type: DocType, page, rows: dict, tokens, user,
+    def _hits(self, db: Session, doc_type: DocType, page, rows: dict[int, hydrate.PageRow], tokens, user,
               tm: Timings | None = None) -> list[SearchHit]:
         tm = tm or Timings()
         with tm.stage("db"):
-            flagged = flagged_org_ids(db, (r.owner_org_id if doc_type == DocType.OFFER else r.org_id
-                                           for r in rows.values()), under_review=policy.sees_open_credit_flags(user))
+            flagged = flagged_org_ids(db, (r.org_id for r in rows.values()),
+                                      under_review=policy.sees_open_credit_flags(user))
         hits = []
         with tm.stage("highlight"):
             for doc_id, score in page:
                 row = rows.get(doc_id)
-                if row is None or not policy.can_read_listing(user, row):
+                if row is None:
                     continue  # removed or unpublished in the database; the indexer catches up
-                if doc_type == DocType.OFFER:
-                    org, price = row.owner, row.asking_price
-                    ipc = sorted({c[:4] for p in row.patents for c in p.ipc_codes})
-                    body = row.description or "；".join(p.title for p in row.patents)
-                else:
-                    org, price, ipc = row.organisation, row.budget_max, list(row.preferred_ipc)
-                    body = row.description
                 hits.append(SearchHit(
                     id=row.id, doc_type=doc_type.value, score=round(score, 6), title=row.title,
                     title_html=textmod.highlight(row.title, tokens, max_len=200),
-                    snippet_html=textmod.highlight(body, tokens), organisation=org.name,
-                    region=reference.region_name(org.county_code), modes=list(row.modes),
-                    modes_zh=modes_zh(row.modes), status=row.status.value, price=price,
-                    published_at=row.published_at, ipc=ipc, url=f"/{doc_type.value}s/{row.id}",
-                    credit_warning=org.id in flagged))
+                    snippet_html=textmod.highlight(row.body, tokens), organisation=row.org_name,
+                    region=reference.region_name(row.county_code), modes=row.modes,
+                    modes_zh=modes_zh(row.modes), status=row.status.value, price=row.price,
+                    published_at=row.published_at, ipc=row.ipc, url=f"/{doc_type.value}s/{row.id}",
+                    credit_warning=row.org_id in flagged))
         return hits
 
     def suggest(self, doc_type: DocType, prefix: str, size: int = 10) -> list[str]:
