@@ -220,7 +220,8 @@ def pair_page(request: Request, db: DbSession, user: PageUser, event_id: Id, not
     people = service.participant_reads(db, user, event, service.participants(db, event.id, approved_only=True))
     items = [pairs.read_model(db, p) for p in pairs.pairs(db, event.id)]
     return render(request, "event_pairs.html", user, **_ctx(db, user, event), pairs=items, people=people,
-                  unbooked=pairs.unbooked(db, event), notice=notice, statuses=PairStatus)
+                  unbooked=pairs.unbooked(db, event), notice=notice, statuses=PairStatus,
+                  flagged={p.id for p in people if p.credit_warning})
 
 
 async def _do(request, db, user, event_id: int, page: str, action, anchor: str = "") -> object:

@@ -112,10 +112,12 @@ def _me_context(db, user, event, org, p) -> dict:
     others = service.participant_reads(db, user, event, [x for x in service.participants(db, event.id, approved_only=True)
                                                         if x.id != p.id and x.org_id != org.id])
     paired = {x.a_id if x.b_id == p.id else x.b_id for x in items}
+    flagged = {o.id for o in others if o.credit_warning}
     return {"event": event, "org": org, "me": service.participant_reads(db, user, event, [p])[0],
             "quotas": pairs.quotas(db, event, p), "pairs": items, "others": [o for o in others if o.id not in paired],
             "meetings": meetings.read_models(db, event, meetings.meetings(db, event.id, p.id)),
-            "booking": event.status == EventStatus.BOOKING, "org_param": org.id if org.id != user.org_id else None}
+            "booking": event.status == EventStatus.BOOKING, "org_param": org.id if org.id != user.org_id else None,
+            "flagged": flagged}
 
 
 @router.get("/events/{event_id}/me", response_class=HTMLResponse)

@@ -56,6 +56,8 @@ def test_registration_refuses_another_organisations_demand(client, db):
     assert client.get(event_url).status_code == 404  # a draft is the organiser's
     client.cookies.clear()
     _login(client, "org1")
+    refused = f.form_post(client, f"{event_url}/status", data={"status": "closed"})
+    assert refused.status_code == 409 and "活动状态不能从“草稿”变为“已结束”" in refused.text
     f.form_post(client, f"{event_url}/status", data={"status": "registration"})
     client.cookies.clear()
     _login(client, "firm1")
