@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--runtimes", nargs="+", default=["torch", "onnx", "onnx-int8"])
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--bulk", type=int, default=1000, help="documents for the throughput figure")
+    parser.add_argument("--latency-only", action="store_true", help="skip quality and floor calibration")
     args = parser.parse_args()
     with open(DATA / "cn-patents-titles-ipc" / "patents.csv", encoding="utf-8") as fh:
         patents = [r for r in csv.DictReader(fh) if r["title_zh"].strip()]
@@ -80,6 +81,12 @@ def main() -> None:
         t0 = time.perf_counter()
         embedder._encode(bulk)
         per_s = len(bulk) / (time.perf_counter() - t0)
+        if args.latency_only:
+            row = {"runtime": runtime, "short_p50": round(pct(q_short, 50), 1), "short_p95": round(pct(q_short, 95), 1),
+                   "long_p50": round(pct(q_long, 50), 1), "long_p95": round(pct(q_long, 95), 1),
+                   "bulk_docs_per_s": round(per_s, 1)}
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+            continue
         vecs = embedder._encode([p["title_zh"] for p in patents])
         qv = {d["id"]: embedder._encode([d["text"]])[0] for d in demands}
         backend = EmbeddedBackend(Path(f"/tmp/bench-encoder-{runtime}.sqlite3"))

@@ -98,6 +98,8 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=20.0)
     parser.add_argument("--port", type=int, default=9270, help="the benchmark's own Elasticsearch node")
     parser.add_argument("--keep", action="store_true", help="leave the demo folder for inspection")
+    parser.add_argument("--seeded", type=Path, help="a SQLite file already seeded with --patents N (copied; "
+                        "skips migrate and seed)")
     args = parser.parse_args()
     rng = random.Random(13)
     engine = load_engine_script()
@@ -106,7 +108,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="ipp-apibench-"))
     env = {**os.environ, "IPP_DATA_DIR": str(tmp), "IPP_DATABASE_URL": f"sqlite:///{tmp / 'demo.sqlite3'}",
            "IPP_SEARCH_BACKEND": "elasticsearch", "IPP_ENGINE_URL": f"http://127.0.0.1:{args.port}",
-           "IPP_ENV": "development"}
+           "IPP_ENV": "development", "IPP_NIGHTLY_MATCH_HOUR": str((time.gmtime().tm_hour + 12) % 24)}
     jieba_cache = ROOT / ".data" / "jieba"
     if jieba_cache.exists():
         shutil.copytree(jieba_cache, tmp / "jieba")
@@ -117,8 +119,11 @@ def main() -> None:
     try:
         engine.start(args.port, home)
         print(f"demo with {args.patents} patents in {tmp}:", flush=True)
+        if args.seeded:
+            shutil.copy(args.seeded, tmp / "demo.sqlite3")
         run([PY, "-m", "ipplatform.migrate", "upgrade"], env)
-        run([PY, "-m", "ipplatform.seed", "--patents", str(args.patents)], env)
+        if not args.seeded:
+            run([PY, "-m", "ipplatform.seed", "--patents", str(args.patents)], env)
         run([PY, "-m", "ipplatform.search.reindex"], env)
         port = free_port()
         app = subprocess.Popen([str(ROOT / ".venv" / "bin" / "uvicorn"), "--factory", "ipplatform.main:create_app",
