@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
+
+import numpy as np
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +41,7 @@ CANDIDATES_PER_LEG = 100
 TOKEN_CHARS = 500  # a demand's words are taken from this much of its text
 AFFINITY_MAX_AGE_S = 3600  # the affinity reads every published offer, so it is not relearned for each match
 GLOSSARY_MAX_AGE_S = 60  # staff edits to the glossary apply within a minute (at once in this process)
+DERIVED_VECTORS = 50_000  # need and clause vectors kept in process (~100 MB at 512 dims)
 IDF_OFFERS = 50_000  # IDF is counted over the newest published offers, at most this many
 
 
@@ -102,6 +106,8 @@ class Matcher:
         self._glossary_at: float | None = time.monotonic() if glossary is not None else None
         self._glossary_version = glossary_service.version()
         self.vector_db = vector_db  # a session factory holding the offers' cached vectors (default: the db)
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # need and clause texts → vectors
+        self._vectors_lock = threading.Lock()
         self.affinity = affinity or Affinity()
         # monotonic time of the last learn_affinity; an affinity given here counts as fresh
         self.affinity_learned_at: float | None = time.monotonic() if affinity is not None else None
@@ -149,10 +155,27 @@ class Matcher:
             return DemandCtx(id=key, text=text, tokens=textmod.query_tokens(text[:TOKEN_CHARS]),
                              vector=self.embedder.encode_documents([text[:EMBED_CHARS]], db=db)[0], **kw)
         u = understand(text, self.glossary, self.idf, max_chars=TOKEN_CHARS, split_context=self.split_context)
-        texts = [text[:EMBED_CHARS], u.query_text[:EMBED_CHARS], *(c[:EMBED_CHARS] for c in u.clauses)]
-        vecs = self.embedder.encode_documents(texts, db=db)  # cached like documents: re-runs encode nothing
+        whole = self.embedder.encode_documents([text[:EMBED_CHARS]], db=db)[0]  # the index's own, cached
+        vecs = self._derived_vectors([u.query_text[:EMBED_CHARS], *(c[:EMBED_CHARS] for c in u.clauses)])
         return DemandCtx(id=key, text=text, tokens=u.tokens or textmod.query_tokens(text[:TOKEN_CHARS]),
-                         vector=vecs[0], understood=u, need_vector=vecs[1], clause_vectors=vecs[2:], **kw)
+                         vector=whole, understood=u, need_vector=vecs[0], clause_vectors=vecs[1:], **kw)
+
+    def _derived_vectors(self, texts: list[str]) -> np.ndarray:
+        """Vectors of a demand's need and clauses, kept in this process (re-matching encodes nothing) but
+        never written to the database cache: ranking threads would otherwise all write at once."""
+        with self._vectors_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            fresh = self.embedder.encode_documents(missing)
+            with self._vectors_lock:
+                for t, v in zip(missing, fresh):
+                    self._vectors[t] = v
+                while len(self._vectors) > DERIVED_VECTORS:
+                    self._vectors.popitem(last=False)
+        with self._vectors_lock:
+            for t in texts:
+                self._vectors.move_to_end(t)
+            return np.stack([self._vectors[t] for t in texts])
 
     def context_for_demand(self, db: Session, demand: Demand, preferences: dict[str, float] | None = None) -> DemandCtx:
         org = demand.organisation
