@@ -4,6 +4,7 @@ naming the participant; the command's file contract and exit codes."""
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -11,7 +12,15 @@ from collections import Counter
 
 import pytest
 
+from ipplatform.events import optimiser
 from ipplatform.events.optimiser import Infeasible, Instance, greedy, solve
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["lp-first", "cp-sat-only"])
+def _both_paths(request, monkeypatch):
+    """Every schedule test runs twice: LP relaxation first (its integral optimum, else CP-SAT from it), and
+    CP-SAT alone."""
+    monkeypatch.setitem(globals(), "solve", functools.partial(optimiser.solve, lp_first=request.param))
 
 
 def inst(slots, tables, participants, pairs, keep=()):
