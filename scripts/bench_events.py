@@ -98,8 +98,8 @@ def main() -> None:
                "gap_pct": round(100 * gap(c), 3) if gap(c) is not None else None}
         rows.append(row)
         print(json.dumps(row), flush=True)
-    print("\n| seed | pairs | greedy value | greedy unmet | CP-SAT value | CP-SAT unmet | value ratio | gap to bound | "
-          "CP-SAT status | CP-SAT s |")
+    print("\n| seed | pairs | greedy value | greedy unmet | optimiser value | optimiser unmet | value ratio | gap to bound | "
+          "status | seconds |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['seed']} | {r['pairs']} | {r['greedy_value']} | {r['greedy_unmet']} | {r['cpsat_value']} | "
