@@ -74,6 +74,8 @@ class ElasticsearchBackend:
         self.dims = dims
         self._ensured: set[DocType] = set()
         self.es = client or Elasticsearch(url, request_timeout=timeout, max_retries=0, retry_on_timeout=False)
+        # a rebuild's bulk requests (500 documents with their vectors) may take longer than a query
+        self._bulk_client = self.es.options(request_timeout=max(timeout, 120.0))
 
     def alias(self, doc_type: DocType) -> str:
         return f"{self.prefix}-{doc_type.value}"
@@ -255,7 +257,7 @@ class ElasticsearchBackend:
                 for docs, vectors in batches:
                     if pending is not None:
                         pending.result()
-                    pending = pool.submit(helpers.bulk, self.es, list(self._actions(name, docs, vectors)),
+                    pending = pool.submit(helpers.bulk, self._bulk_client, list(self._actions(name, docs, vectors)),
                                           chunk_size=500)
                 if pending is not None:
                     pending.result()
