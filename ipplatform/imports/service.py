@@ -14,12 +14,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ipplatform.auth import policy
 from ipplatform.auth.policy import Action
 from ipplatform.common.enums import TransactionMode
-from ipplatform.common.errors import AppError, Conflict, FieldError, get_or_404
+from ipplatform.common.errors import AppError, Conflict, FieldError, get_or_404, is_transient_db_error
 from ipplatform.config import get_settings
 from ipplatform.database import utcnow
 from ipplatform.imports import engine
@@ -120,45 +121,70 @@ def progress_of(job: ImportJob) -> dict:
             "committed": job.committed, "error_zh": job.error_zh, "done": job.status in ("done", "failed")}
 
 
+def _retrying(fn, attempts: int):
+    """``fn()``, again after a pause when the database was busy (SQLite: another writer committed since this
+    transaction's first read; PostgreSQL: a serialization failure). Each attempt is a whole transaction."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except OperationalError as exc:
+            if not is_transient_db_error(exc) or attempt == attempts - 1:
+                raise
+            log.info("import job: database busy, retrying (%s)", exc.orig)
+            time.sleep(min(8.0, 0.5 * 2 ** attempt))
+    return None
+
+
 def run_job(factory: sessionmaker, job_id: int, publisher_org_id: int | None = None) -> None:
     """Process a queued job (the background task of an upload): its own transaction for the rows, short
     ones for the job's status. Never raises: a failure is the job's ``failed`` status and message."""
-    with factory.begin() as db:
-        job = get(db, job_id)
-        job.status = "running"
-        kind, path, filename, owner_id = job.kind, Path(job.stored_path), job.filename, job.owner_org_id
-        dry_run, valid_only, user_id = job.dry_run, job.valid_only, job.user_id
+
+    def start():
+        with factory.begin() as db:
+            job = get(db, job_id)
+            job.status = "running"
+            return (job.kind, Path(job.stored_path), job.filename, job.owner_org_id, job.dry_run, job.valid_only,
+                    job.user_id)
+
+    kind, path, filename, owner_id, dry_run, valid_only, user_id = _retrying(start, 8)
 
     def progress(fraction: float, rows: int) -> None:
         with _lock:
             _progress[job_id] = (fraction, rows)
 
-    progress(0.0, 0)
-    result, error = None, None
-    try:
+    def work():
+        progress(0.0, 0)
         with factory.begin() as db:
             db.info["actor_id"] = user_id  # the audit trail names who uploaded the file
             owner = db.get(Organisation, owner_id) if owner_id else None
-            result = engine.run(db, KINDS[kind], path, filename, owner=owner, user_id=user_id, dry_run=dry_run,
-                                valid_only=valid_only, progress=progress, options={"publisher_org_id": publisher_org_id})
-    except Unreadable as exc:
-        error = exc.message_zh
-    except AppError as exc:
+            return engine.run(db, KINDS[kind], path, filename, owner=owner, user_id=user_id, dry_run=dry_run,
+                              valid_only=valid_only, progress=progress, options={"publisher_org_id": publisher_org_id})
+
+    result, error = None, None
+    try:
+        result = _retrying(work, 3)  # a rolled-back attempt left nothing behind: trying again is safe
+    except (Unreadable, AppError) as exc:
         error = exc.message_zh
     except Exception:  # noqa: BLE001 - the database refused the commit: nothing of the file was written
         log.exception("import job %s failed", job_id)
         error = "导入失败，数据库未作任何修改，请稍后重试"
-    with factory.begin() as db:
-        job = get(db, job_id)
-        job.finished_at = utcnow()
-        job.status = "failed" if error else "done"
-        job.error_zh = error
-        if result is not None:
-            job.result = result.as_dict()
-            job.committed = result.committed
-            job.processed_rows = result.rows
-    with _lock:
-        _progress.pop(job_id, None)
+
+    def finish():
+        with factory.begin() as db:
+            job = get(db, job_id)
+            job.finished_at = utcnow()
+            job.status = "failed" if error else "done"
+            job.error_zh = error
+            if result is not None:
+                job.result = result.as_dict()
+                job.committed = result.committed
+                job.processed_rows = result.rows
+
+    try:
+        _retrying(finish, 8)
+    finally:
+        with _lock:
+            _progress.pop(job_id, None)
     if result is not None and result.committed:
         path.unlink(missing_ok=True)  # written: the file is not needed again (a refused one may be committed
         # with "valid rows only" from its dry run)

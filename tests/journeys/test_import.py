@@ -53,6 +53,9 @@ def test_university_imports_an_export_and_offers_the_patents(demo_site, page, si
     rows.append(export_row(9_100_009, UNIV, 申请号="CN202121635235.1"))  # a wrong check digit
     rows.append(export_row(9_100_010, "另一所大学（演示）"))  # imported, listed for checking
     path = write_csv(tmp_path / "导出.csv", rows, "gb18030", EXPORT_HEADER)
+    console = []  # the pages' scripts (progress polling) run under the Content-Security-Policy
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: console.append(str(e)))
 
     sign_in("univ")
     page.get_by_test_id("nav-imports").click()
@@ -103,3 +106,15 @@ def test_university_imports_an_export_and_offers_the_patents(demo_site, page, si
     assert sorted(o.title for o in made) == ["一种板栗脱壳机", "口罩"]
     assert all(o.status == "published" and o.asking_price == 80000 and o.modes == ["transfer", "ordinary_licence"]
                for o in made)
+
+    # a larger file: the job page shows its progress while the background job reads it (imports.js polls the
+    # job and reloads the page when it is done), then the report
+    big = write_csv(tmp_path / "大文件.csv", [export_row(9_200_000 + i, UNIV) for i in range(2000)], "utf-8",
+                    EXPORT_HEADER)
+    visit(demo_site.url + "/imports")
+    page.get_by_label(re.compile("^文件")).set_input_files(str(big))
+    page.get_by_test_id("dry-run").click()
+    if page.get_by_test_id("progress").is_visible():
+        shoot("progress")
+    expect(page.get_by_test_id("count-new")).to_have_text("2000", timeout=120_000)
+    assert console == []
