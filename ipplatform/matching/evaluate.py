@@ -8,9 +8,12 @@ DEMANDS.jsonl: {"id": "...", "text": "..."} per line. The corpus is indexed as o
 isolated index (embedded: a temporary folder; elasticsearch: indices with a unique prefix, deleted
 afterwards). Each line of RUN.jsonl:
 {"query_id": "...", "strong_match": true, "results": [{"publication_number": "...", "score": 0.0}, ...]}.
-With --qrels ({"query_id", "publication_number", "grade"} per line) it prints nDCG@10, Recall@10/50
-and MRR@10 of the matcher and of two baselines run in the same process: jieba-BM25 (the keyword leg
-alone) and dense-only (the embedding leg alone), plus the precision of the "no strong match" verdict.
+With --qrels ({"query_id", "publication_number", "grade"} per line) it prints nDCG@10, Recall@10/50,
+MRR@10 and the judged share of the top 10 of the matcher and of three baselines queried in the same run
+with the demand's whole text: jieba-BM25 (the keyword leg alone), dense-only (the embedding leg alone)
+and their plain RRF hybrid; overall and, when the demands carry ``hard`` / ``no_answer`` flags, per
+subset (ordinary / hard / no-answer); plus precision and recall of the "no strong match" verdict
+against both definitions (no grade-2 answer in the corpus; none in the matcher's top 10).
 Embeddings are cached in --cache (default .data/evaluate-cache.sqlite3), so re-runs are quick.
 """
 
