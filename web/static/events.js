@@ -8,10 +8,10 @@
   function draw(id, option) {
     const el = document.getElementById(id);
     if (!el) return;
-    echarts.init(el).setOption(Object.assign({textStyle, tooltip}, option));
+    echarts.init(el).setOption(Object.assign({textStyle, tooltip, animation: false}, option));
     el.dataset.rendered = '1';
   }
-  draw('chart-outcomes', {series: [{type: 'pie', radius: '65%', data: data.outcomes.map((o) => ({name: o.label, value: o.value}))}]});
+  draw('chart-outcomes', {series: [{type: 'pie', radius: '65%', data: data.outcomes.filter((o) => o.value > 0).map((o) => ({name: o.label, value: o.value}))}]});
   draw('chart-county', {
     legend: {top: 0}, xAxis: {type: 'category', data: data.by_county.map((r) => r.label)}, yAxis: {type: 'value', minInterval: 1},
     series: data.outcomes.map((o) => ({name: o.label, type: 'bar', stack: 'all', data: data.by_county.map((r) => r[o.key])})),
