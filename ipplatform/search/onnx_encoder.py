@@ -55,7 +55,7 @@ def _export(model_dir: Path, target: Path) -> None:
              "attention_mask": torch.ones((2, 8), dtype=torch.long),
              "token_type_ids": torch.zeros((2, 8), dtype=torch.long)}
     axes = {k: {0: "batch", 1: "tokens"} for k in dummy}
-    tmp = target.with_suffix(".part")
+    tmp = target.with_suffix(f".{os.getpid()}.part")  # two processes may export at once
     with torch.no_grad():
         torch.onnx.export(model, tuple(dummy.values()), str(tmp), input_names=list(dummy),
                           output_names=["last_hidden_state"],
@@ -67,7 +67,7 @@ def _export(model_dir: Path, target: Path) -> None:
 def _quantise(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: PLC0415
 
-    tmp = target.with_suffix(".part")
+    tmp = target.with_suffix(f".{os.getpid()}.part")  # two processes may export at once
     quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8)
     os.replace(tmp, target)
 
