@@ -126,6 +126,8 @@ def main() -> None:
                "nonsense_below_floor": f"{below}/{len(NONSENSE)}"}
         rows.append(row)
         print(json.dumps(row, ensure_ascii=False), flush=True)
+    if args.latency_only:
+        return
     print("\n| runtime | short query p50/p95 ms | demand p50/p95 ms | bulk docs/s | dense / hybrid nDCG@10 | "
           "floor | with floor: dense / hybrid | nonsense below floor |")
     print("|---|---|---|---|---|---|---|---|")
