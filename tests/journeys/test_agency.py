@@ -11,6 +11,10 @@ from playwright.sync_api import expect
 
 from tests.journeys.conftest import assert_clean
 
+# Two cores shared with the indexer and the matching it triggers after each change: a page answers in seconds,
+# not milliseconds. A generous wait for each expected state, not a timed assertion.
+expect.set_options(timeout=15_000)
+
 COLLEGE = "大别山农林学院（演示）"
 
 

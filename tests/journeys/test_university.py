@@ -11,6 +11,10 @@ from playwright.sync_api import expect
 from ipplatform.common.validators import application_check_digit
 from tests.journeys.conftest import assert_clean
 
+# Two cores shared with the indexer and the matching it triggers after each change: a page answers in seconds,
+# not milliseconds. A generous wait for each expected state, not a timed assertion.
+expect.set_options(timeout=15_000)
+
 DIGITS = "202310765432"  # a 2023 invention application: year, type digit 1, serial 0765432
 NUMBER = f"CN{DIGITS}.{application_check_digit(DIGITS)}"
 
