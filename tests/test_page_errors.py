@@ -109,3 +109,14 @@ def test_invalid_feedback_shows_the_match_page_again(client, world):
     assert '<option value="4" selected>' in form.group(0) and 'value="需要中试数据"' in form.group(0)  # kept
     ok = f.form_post(client, f"/matches/{world['match']}/feedback", data={"intent": "negotiate"}, follow_redirects=False)
     assert ok.status_code == 303 and ok.headers["location"] == f"/matches/{world['match']}?saved=feedback#feedback"
+
+
+def test_a_bad_query_value_typed_by_hand_is_named_in_chinese(client, world):
+    """A filter value nobody's form sends (``/patents?status=bogus``) answers the error page naming the field by
+    its label, not the parameter's internal name; an unlabelled parameter reads 查询条件."""
+    _as(client, world["users"]["ent"])
+    text = error_page(client.get("/patents", params={"status": "bogus"}, headers=HTML), 422)
+    assert "状态：取值无效" in text
+    assert "status：" not in text
+    text = error_page(client.get("/patents", params={"page": "x"}, headers=HTML), 422)
+    assert "查询条件：" in text and "page：" not in text

@@ -9,6 +9,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from ipplatform.dependencies import optional_user
+from web.forms import detail_message
 from web.templating import render
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,11 @@ def error_page(request: Request, status_code: int, body: dict, headers: dict[str
     error status of the pages (400, 403 无权访问 with the reason, 404, 409, 422 …) uses ``error.html``."""
     # No database work for 5xx: the database may be what failed (or is locked for seconds).
     user, db = _visitor(request) if status_code < 500 else (None, None)
-    details = [d["message_zh"] for d in body.get("detail", []) if d.get("message_zh")]
+    # The API's messages lead with internal field names (``status：…``): a page names the field in Chinese.
+    details = [detail_message(d.get("field"), d["message_zh"]) for d in body.get("detail", []) if d.get("message_zh")]
     message = body.get("message_zh") or "请求失败"
+    if details and body.get("detail"):
+        message = TITLES.get(status_code, "输入有误")
     if len(details) == 1 and details[0] in message:
         details = []
     try:

@@ -94,6 +94,18 @@ def _message(field: str, zh: str) -> str:
     return f"{lead}：{zh}" if lead and not zh.startswith(lead) else zh
 
 
+def detail_message(field: str | None, zh: str, unlabelled: str = "查询条件") -> str:
+    """One item of an API error's ``detail`` for a page: led by the field's Chinese label instead of its
+    internal name (a field without a label, e.g. a query parameter typed by hand, reads 查询条件)."""
+    if not field or field == "body":
+        return zh
+    if zh.startswith(f"{field}："):
+        zh = zh[len(field) + 1:]
+    if label(field) or not unlabelled:
+        return _message(field, zh)
+    return f"{unlabelled}：{zh}"
+
+
 def errors_by_field(exc: Exception) -> dict[str, str]:
     """{field: Chinese message} for a form, from a pydantic or application error; each message starts with the
     field's Chinese label (``_form``: an error about the form as a whole)."""
@@ -101,11 +113,8 @@ def errors_by_field(exc: Exception) -> dict[str, str]:
         out: dict[str, str] = {}
         for item in translate_errors(exc.errors()):
             field = item["field"]
-            zh = item["message_zh"]
-            if zh.startswith(f"{field}："):  # translate_errors leads with the internal name: the API's form
-                zh = zh[len(field) + 1:]
             key = field.split(".")[0] if field != "body" else "_form"
-            out.setdefault(key, _message(field, zh) if key != "_form" else zh)
+            out.setdefault(key, detail_message(field, item["message_zh"], unlabelled=""))
         return out
     if isinstance(exc, AppError):
         if exc.field and label(exc.field):

@@ -167,13 +167,15 @@ def create_conversion(db: Session, data: ConversionCreate, org_id: int) -> Conve
     patents = list(db.scalars(select(Patent).where(Patent.id.in_(data.patent_ids))))
     missing = sorted(set(data.patent_ids) - {p.id for p in patents})
     if missing:
-        raise FieldError(f"patents {missing} do not exist", f"专利 {missing} 不存在", field="patent_ids")
+        raise FieldError(f"patents {patents_service.numbers(missing)} do not exist",
+                         f"专利（编号 {patents_service.numbers(missing, '、')}）不存在", field="patent_ids")
     acquired = set(db.scalars(select(deal_patent.c.patent_id).join(Deal, Deal.id == deal_patent.c.deal_id).where(
         Deal.to_org_id == org_id, Deal.status == DealStatus.RECORDED, deal_patent.c.patent_id.in_(data.patent_ids))))
     foreign = [p.application_number for p in patents if p.owner_org_id != org_id and p.id not in acquired]
     if foreign:
-        raise FieldError(f"patents {foreign} are neither held by the organisation nor acquired or licensed by it "
-                         "through a recorded deal", f"专利 {foreign} 既不属于该实施单位，也未经已登记的交易转让或许可给它",
+        raise FieldError(f"patents {patents_service.numbers(foreign)} are neither held by the organisation nor acquired "
+                         "or licensed by it through a recorded deal",
+                         f"专利 {patents_service.numbers(foreign, '、')} 既不属于该实施单位，也未经已登记的交易转让或许可给它",
                          field="patent_ids")
     if data.deal_id is not None:
         deal = db.get(Deal, data.deal_id)

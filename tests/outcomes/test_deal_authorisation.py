@@ -95,6 +95,10 @@ def test_conversion_needs_patents_the_implementer_holds_or_acquired(client, db, 
     body = {"patent_ids": [w["patent"]], "product": "名优绿茶生产线", "start_date": "2025-06-01"}
     foreign = client.post("/api/conversions", headers=w["h_ent"], json=body)
     assert foreign.status_code == 422 and "既不属于" in foreign.json()["message_zh"]
+    assert "['" not in foreign.json()["message_zh"]  # the numbers as text, not a Python list
+    missing = client.post("/api/conversions", headers=w["h_ent"], json=body | {"patent_ids": [2147483000]})
+    assert missing.status_code == 422 and "编号 2147483000" in missing.json()["message_zh"]
+    assert "[" not in missing.json()["message_zh"]
     for_other = client.post("/api/conversions", headers=w["h_ent"], json=body | {"org_id": w["univ"].id})
     assert for_other.status_code == 403
     # a licensee implements the licensed patent once the licence is recorded
