@@ -197,7 +197,7 @@ def test_pledge_counts_its_loan_not_its_amount(client, db, parties):
     by_type = client.get("/api/stats/breakdown/deals_amount", headers=staff, params={"by": "type"}).json()
     assert by_type == [{"key": "pledge", "label": "质押融资", "value": 60.0}]
     rows = client.get("/api/stats/records/deals_amount", headers=staff).json()["rows"]
-    assert [(r[0], Decimal(r[4])) for r in rows] == [(deal_id, Decimal("600000"))]
+    assert [(r[0], Decimal(r[4]) * 10000) for r in rows] == [(deal_id, Decimal("600000"))]  # records in 万元
 
 
 def test_every_deal_type_with_every_amount_field_filled(client, db, parties):
@@ -220,8 +220,8 @@ def test_every_deal_type_with_every_amount_field_filled(client, db, parties):
                          params={**scope.params(), "by": "type"}).json()
     assert {r["key"]: r["value"] for r in by_type} == {t: float(v) / 10000 for t, v in rule.items()}
     records = client.get("/api/stats/records/deals_amount", headers=staff, params=scope.params()).json()
-    assert records["columns"][4] == "金额（元）"
-    assert {r[0]: Decimal(r[4]) for r in records["rows"]} == {ids[t]: v for t, v in rule.items()}
+    assert records["columns"][4] == "金额（万元）"  # the unit of every amount indicator
+    assert {r[0]: Decimal(r[4]) * 10000 for r in records["rows"]} == {ids[t]: v for t, v in rule.items()}
 
 
 # ---- periods ----------------------------------------------------------------------------------------
