@@ -12,6 +12,7 @@ from ipplatform.credit.models import CreditFlag, DishonestEntity
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.patents.enums import PatentKind
 from ipplatform.search.documents import DocType
+from ipplatform.search.timing import Timings
 from tests import factories as f
 
 CFG = rules.RuleConfig()
@@ -119,7 +120,9 @@ def test_flags_show_in_search_results(client, db, orgs, app):
         staff = f.user(db, f.org(db, OrgKind.IP_OFFICE), Role.OFFICE_STAFF)
     page = [(listed.id, 1.0), (clean.id, 0.5), (under_review.id, 0.4), (confirmed.id, 0.3)]
     # The hydration step every search result goes through (the search itself is covered elsewhere).
-    public = {h.id: h.credit_warning for h in app.state.search._hydrate(db, DocType.OFFER, page, ("储能",), None)}
+    public = {h.id: h.credit_warning for h in app.state.search._hydrate(db, DocType.OFFER, page, ("储能",), None,
+                                                                          Timings())}
     assert public == {listed.id: True, clean.id: False, under_review.id: False, confirmed.id: True}
-    for_staff = {h.id: h.credit_warning for h in app.state.search._hydrate(db, DocType.OFFER, page, ("储能",), staff)}
+    for_staff = {h.id: h.credit_warning for h in app.state.search._hydrate(db, DocType.OFFER, page, ("储能",), staff,
+                                                                             Timings())}
     assert for_staff == {listed.id: True, clean.id: False, under_review.id: True, confirmed.id: True}
