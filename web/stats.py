@@ -77,7 +77,7 @@ def stats_page(request: Request, db: DbSession, user: StaffPageUser):
         chart["empty"] = _empty(chart)
     dims = {k: v for k, v in q.items() if k in ("county", "industry_section", "org_kind")}
     return render(request, "stats.html", user, status, data=data, q=q, query=urlencode(q), error=error,
-                  catalogue=ind.CATALOGUE, show=show, sections=industry_sections(), org_kinds=OrgKind,
+                  catalogue=ind.REPORTED, show=show, sections=industry_sections(), org_kinds=OrgKind,
                   periods=[(label, urlencode({**dims, **({"start": s, "end": e} if s else {})}))
                            for label, s, e in periods()], funnel_empty=not data["funnel"][0]["value"])
 
@@ -119,4 +119,4 @@ def stats_records_page(indicator_id: str, request: Request, db: DbSession, user:
 
 @router.get("/stats/indicators", response_class=HTMLResponse)
 def indicator_docs(request: Request, user: OptionalUser):
-    return render(request, "indicators.html", user, catalogue=ind.CATALOGUE)
+    return render(request, "indicators.html", user, catalogue=ind.REPORTED)

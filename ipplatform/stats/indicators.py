@@ -101,7 +101,8 @@ EVENT_CATALOGUE = [
 ]
 EVENT_OUTCOMES = {"event_meetings_held": HELD, "event_intentions": (Outcome.INTENTION,),
                   "event_agreements": (Outcome.AGREEMENT,), "event_agreement_amount": (Outcome.AGREEMENT,)}
-BY_ID = {i.id: i for i in CATALOGUE + EVENT_CATALOGUE}
+REPORTED = CATALOGUE + EVENT_CATALOGUE  # what the dashboard, the Excel report and the catalogue page show
+BY_ID = {i.id: i for i in REPORTED}
 
 
 def event_meetings(indicator_id: str, f: Filters, value=None) -> Select:

@@ -48,7 +48,7 @@ def build(db: Session, f: ind.Filters) -> bytes:
         sheet.append(["合计", "", round(sum(row["value"] for row in c["rows"]), 2)])
     defs = wb.create_sheet("指标定义")
     _header(defs, ["指标编号", "指标名称", "单位", "定义", "计算公式"])
-    for i in ind.CATALOGUE:
+    for i in ind.REPORTED:
         defs.append([i.id, i.name_zh, i.unit, i.definition, i.formula])
     for sheet in wb.worksheets:
         sheet.column_dimensions["B"].width = 28

@@ -30,7 +30,7 @@ CSV_TOO = {200: {"description": "JSON, or CSV with `format=csv`", "content": {"t
 
 @router.get("/indicators")
 def catalogue():
-    return [i.__dict__ for i in ind.CATALOGUE]
+    return [i.__dict__ for i in ind.REPORTED]
 
 
 @router.get("/summary")

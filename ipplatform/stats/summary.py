@@ -84,17 +84,17 @@ def run_consistently(db: Session, tasks: list, workers: int = 3) -> list:
 
 def summary(db: Session, f: ind.Filters) -> dict:
     prev = previous(f)
-    tasks = [lambda s, i=i: ind.compute(s, i.id, f) for i in ind.CATALOGUE]
+    tasks = [lambda s, i=i: ind.compute(s, i.id, f) for i in ind.REPORTED]
     if prev:
-        tasks += [lambda s, i=i: ind.compute(s, i.id, prev) for i in ind.CATALOGUE]
+        tasks += [lambda s, i=i: ind.compute(s, i.id, prev) for i in ind.REPORTED]
     tasks += [lambda s, c=c: ind.breakdown(s, c[0], f, c[1]) for c in BREAKDOWNS.values()]
     tasks.append(lambda s: funnel(s, f))
     results = run_consistently(db, tasks)
     stages = results.pop()
-    n = len(ind.CATALOGUE)
+    n = len(ind.REPORTED)
     values, before = results[:n], (results[n:2 * n] if prev else [None] * n)
     rows = []
-    for i, value, was in zip(ind.CATALOGUE, values, before):
+    for i, value, was in zip(ind.REPORTED, values, before):
         change = round(100 * (value - was) / was, 1) if was else None
         rows.append({"id": i.id, "name_zh": i.name_zh, "unit": i.unit, "value": value, "previous": was,
                      "change_pct": change})
