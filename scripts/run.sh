@@ -13,5 +13,7 @@ scripts/bootstrap.sh
 .venv/bin/python -m ipplatform.search.reindex
 # Match every published demand once (afterwards matching follows each change, and runs nightly).
 .venv/bin/python -m ipplatform.matching.run --all
+# A demo matchmaking event of the organiser's, in its booking phase, with pairs from those matches.
+.venv/bin/python -m ipplatform.events.demo
 echo "run: http://${IPP_HOST:-127.0.0.1}:${IPP_PORT:-8000}  (API docs at /docs)"
 exec .venv/bin/uvicorn --factory ipplatform.main:create_app --host "${IPP_HOST:-127.0.0.1}" --port "${IPP_PORT:-8000}"

@@ -18,6 +18,10 @@ router = APIRouter(tags=["imports"])
 ImportKind = Literal["patents", "offers", "demands", "deals"]
 ExportKind = Literal["patents", "offers", "demands", "matches", "deals"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+WORKBOOK = {200: {"description": "the Excel workbook", "content": {XLSX: BINARY}}}
+WORKBOOK_OR_CSV = {200: {"description": "the list as .xlsx or CSV (UTF-8 with BOM)",
+                         "content": {XLSX: BINARY, "text/csv": {"schema": {"type": "string"}}}}}
 
 
 def attachment(content: bytes, filename: str, media_type: str) -> Response:
@@ -26,7 +30,7 @@ def attachment(content: bytes, filename: str, media_type: str) -> Response:
         "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"})
 
 
-@router.get("/imports/templates/{kind}", summary="the Excel template of an import kind (.xlsx)")
+@router.get("/imports/templates/{kind}", response_class=Response, responses=WORKBOOK, summary="the Excel template of an import kind (.xlsx)")
 def download_template(kind: ImportKind):
     return attachment(workbooks.template(kind), f"{export.KINDS_ZH[kind]}导入模板.xlsx", XLSX)
 
@@ -52,7 +56,7 @@ def read_import(job_id: Id, user: CurrentUser, db: DbSession):
             "valid_only": job.valid_only, "result": job.result}
 
 
-@router.get("/imports/jobs/{job_id}/report.xlsx", summary="the Excel report of an import")
+@router.get("/imports/jobs/{job_id}/report.xlsx", response_class=Response, responses=WORKBOOK, summary="the Excel report of an import")
 def import_report(job_id: Id, user: CurrentUser, db: DbSession):
     job = service.readable_job(db, user, job_id)
     if job.result is None:
@@ -60,7 +64,8 @@ def import_report(job_id: Id, user: CurrentUser, db: DbSession):
     return attachment(workbooks.report(job.result, job.kind, job.filename), f"导入报告-{job.id}.xlsx", XLSX)
 
 
-@router.get("/exports/{kind}", summary="a list as .xlsx or CSV, with the headers the importer reads")
+@router.get("/exports/{kind}", response_class=Response, responses=WORKBOOK_OR_CSV,
+            summary="a list as .xlsx or CSV, with the headers the importer reads")
 def export_list(kind: ExportKind, user: CurrentUser, db: DbSession, format: Literal["xlsx", "csv"] = "xlsx",
                 q: Annotated[CleanText | None, Query(max_length=100)] = None,
                 mode: TransactionMode | None = None, mine: bool = False):

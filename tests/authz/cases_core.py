@@ -29,7 +29,7 @@ API = [
          lambda db, w, t: Req(f"/api/organisations/{t.id}"), anon_ok=True),
     Case("org-create", "POST", "/api/organisations", "staff", 201, lambda db, w, t: Req("/api/organisations", org_body()),
          by_owner=False),
-    Case("org-update", "PATCH", "/api/organisations/{org_id}", "member", 200,
+    Case("org-update", "PATCH", "/api/organisations/{org_id}", "member_or_staff", 200,
          lambda db, w, t: Req(f"/api/organisations/{t.id}", {"address": "信阳市羊山新区"})),
     Case("org-verify", "POST", "/api/organisations/{org_id}/verify", "staff", 200,
          lambda db, w, t: Req(f"/api/organisations/{t.id}/verify")),
