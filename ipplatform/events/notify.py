@@ -4,33 +4,18 @@ schedule once it is out. Sent like the match e-mails (``ipplatform.matching.noti
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from email.message import EmailMessage
 
+from ipplatform.common import mail
 from ipplatform.config import get_settings
 from ipplatform.events.models import Event, Meeting, Participant
 
-log = logging.getLogger(__name__)
-
 
 def _send(to: str, subject: str, body: str) -> bool:
-    settings = get_settings()
-    if not settings.smtp_host or not to:
-        return False
     msg = EmailMessage()
-    msg["Subject"], msg["From"], msg["To"] = subject, settings.smtp_from, to
+    msg["Subject"] = subject
     msg.set_content(body)
-    try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-            if settings.smtp_user:
-                smtp.starttls()
-                smtp.login(settings.smtp_user, settings.smtp_password or "")
-            smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException) as exc:
-        log.warning("event e-mail to %s failed: %s", to, exc)
-        return False
-    return True
+    return mail.send(msg, to, "event e-mail")
 
 
 def remind(event: Event, people: list[Participant]) -> list[Participant]:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ipplatform.common import mail
 from ipplatform.config import get_settings
 from ipplatform.demands.models import Demand
 from ipplatform.matching.models import Match
 
-log = logging.getLogger(__name__)
 
 
 def compose(demand: Demand, matches: list[Match], base_url: str) -> EmailMessage:
@@ -32,22 +30,13 @@ def notify_demand(db: Session, demand: Demand) -> int:
     """Send one message with the demand's strong matches not yet notified. Returns matches notified."""
     settings = get_settings()
     to = demand.contact_email or demand.organisation.contact_email
-    if not settings.smtp_host or not to:
+    if not mail.configured() or not to:
         return 0
     fresh = list(db.scalars(select(Match).where(Match.demand_id == demand.id, Match.strong.is_(True),
                                                 Match.notified.is_(False)).order_by(Match.rank)).unique())
     if not fresh:
         return 0
-    msg = compose(demand, fresh, settings.public_url)
-    msg["From"], msg["To"] = settings.smtp_from, to
-    try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-            if settings.smtp_user:
-                smtp.starttls()
-                smtp.login(settings.smtp_user, settings.smtp_password or "")
-            smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException) as exc:
-        log.warning("match e-mail to %s failed (will retry with the next run): %s", to, exc)
+    if not mail.send(compose(demand, fresh, settings.public_url), to, "match e-mail (retried with the next run)"):
         return 0
     for m in fresh:
         m.notified = True
