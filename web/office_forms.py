@@ -4,14 +4,12 @@ pickers' options (GB/T 4754 industries grouped by section, divisions)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from pydantic import ValidationError
 
 from ipplatform import reference
 from ipplatform.common.errors import AppError, translate_errors
-from web.templating import templates
 
 
 def _message(field: str, message_zh: str) -> str:
@@ -68,18 +66,3 @@ def industry_groups() -> list[tuple[str, list[tuple[str, str]]]]:
 def industry_sections() -> list[tuple[str, str]]:
     """Every GB/T 4754 section (门类): (letter, name)."""
     return [(code, item.name) for code, item in reference.industries().items() if item.level == 1]
-
-
-CHINA = timezone(timedelta(hours=8), "CST")
-
-
-def cn_time(value: datetime | None) -> str:
-    """Jinja filter: a timestamp in Beijing time to the minute (no microseconds, no offset): 2026-12-02 09:30."""
-    if value is None:
-        return "—"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-
-
-templates.env.filters.setdefault("cn_time", cn_time)

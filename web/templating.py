@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from fastapi import Request
@@ -13,6 +12,7 @@ from ipplatform import reference
 from ipplatform.auth import policy
 from ipplatform.auth.cookies import COOKIE_NAME
 from ipplatform.common import csrf
+from ipplatform.common.timefmt import beijing_minute
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
 from ipplatform.common.lifecycle import ACTIONS as LISTING_ACTIONS
 from ipplatform.offers.enums import Maturity
@@ -31,16 +31,7 @@ def wan(value) -> str:
     return f"{value / 10000:,.2f} 万元".replace(".00 ", " ")
 
 
-CHINA = timezone(timedelta(hours=8), "CST")
-
-
-def local_minute(value: datetime | None) -> str:
-    """Jinja filter: a stored (UTC) timestamp in Beijing time to the minute (``None``: empty)."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+local_minute = beijing_minute  # Jinja filter: a stored (UTC) timestamp in Beijing time to the minute
 
 
 templates.env.globals.update(

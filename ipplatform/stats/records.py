@@ -4,13 +4,14 @@ selected by the very conditions the indicator uses (so a count indicator's value
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ipplatform.common.errors import FieldError
+from ipplatform.common.timefmt import beijing_minute
 from ipplatform.demands.models import Demand
 from ipplatform.events.models import Meeting
 from ipplatform.matching.models import Match
@@ -33,7 +34,6 @@ COLUMNS = {  # record kind: (Chinese heading per column)
 
 FUNNEL_PREFIX = "funnel_"  # the records behind a funnel stage: funnel_matched, funnel_deal, …
 FUNNEL_IDS = {FUNNEL_PREFIX + s.key: s for s in STAGES}
-CHINA = timezone(timedelta(hours=8))
 CENT = Decimal("0.01")
 
 
@@ -93,9 +93,7 @@ def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+        return beijing_minute(value)
     if isinstance(value, date):
         return value.isoformat()
     return getattr(value, "zh", None) or str(value)
