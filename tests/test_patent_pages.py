@@ -264,15 +264,20 @@ def test_demand_edit_with_industry_and_region_pickers_and_labelled_errors(client
     assert client.get(f"/demands/{demand.id}/close").status_code == 200
 
 
+def _menu(html: str) -> str:
+    """The top menu of a page (everything inside its <nav>, the 更多 entries included)."""
+    return html.split('<nav data-testid="top-nav">')[1].split("</nav>")[0]
+
+
 def test_publishing_menu_is_hidden_from_roles_that_cannot_publish(client, world):
     for username in ("organiser", "staff"):
         login(client, username)
         home = client.get("/").text
-        menu = home.split("<nav>")[1].split("</nav>")[0]
+        menu = _menu(home)
         assert "发布供给" not in menu and "发布需求" not in menu and "我的专利" not in menu, username
         f.form_post(client, "/logout")
     login(client, "tto")
-    menu = client.get("/").text.split("<nav>")[1].split("</nav>")[0]
+    menu = _menu(client.get("/").text)
     assert "发布供给" in menu and "我的专利" in menu
 
 
