@@ -23,7 +23,8 @@ from ipplatform.dependencies import DbSession
 from ipplatform.organisations.models import Organisation
 from web.dependencies import PageUser
 from web.navigation import NavItem, may
-from web.office_forms import kept, labelled_errors, optional
+from web.forms import errors_by_field
+from web.office_forms import kept, optional
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -82,7 +83,7 @@ async def user_create(request: Request, db: DbSession, user: PageUser):
         data["password"] = values["password"]  # as typed
         created = users.create(db, UserCreate.model_validate({k: v for k, v in data.items() if v is not None}))
     except (ValidationError, AppError) as exc:
-        errors = labelled_errors(exc, LABELS)
+        errors = errors_by_field(exc, LABELS)
         if isinstance(exc, AppError) and "已被使用" in exc.message_zh:
             errors = {"username": f"用户名：{exc.message_zh}"}
         values.update(password="", password_confirm="")

@@ -55,9 +55,10 @@ def optional(kind):
     return Annotated[kind | None, BeforeValidator(_blank_is_none)]
 
 
-def label(field: str) -> str:
-    """The Chinese label of a (possibly dotted, e.g. ``preferred_ipc.0``) field name."""
-    return LABELS.get(field.split(".")[0], "")
+def label(field: str, labels: dict[str, str] | None = None) -> str:
+    """The Chinese label of a (possibly dotted, e.g. ``preferred_ipc.0``) field name (in ``labels``, a form's
+    own table, when given)."""
+    return (LABELS if labels is None else labels).get(field.split(".")[0], "")
 
 
 def wan_to_yuan(value: str | None) -> str | None:
@@ -85,41 +86,49 @@ def split_list(value: str | None) -> list[str]:
             .replace("、", ",").split(",") if part.strip()]
 
 
-def _message(field: str, zh: str) -> str:
+def _message(field: str, zh: str, labels: dict[str, str] | None = None) -> str:
     """``zh`` led by the field's Chinese label (and the item's position for a list entry)."""
     name, _, index = field.partition(".")
-    lead = label(name)
+    lead = label(name, labels)
     if index.split(".")[0].isdigit():
         lead = f"{lead}第 {int(index.split('.')[0]) + 1} 项" if lead else f"第 {int(index.split('.')[0]) + 1} 项"
-    return f"{lead}：{zh}" if lead and not zh.startswith(lead) else zh
+    if lead and (labels is not None or not zh.startswith(lead)):  # a form's own table: always "标签：说明"
+        return f"{lead}：{zh}"
+    return zh
 
 
-def detail_message(field: str | None, zh: str, unlabelled: str = "查询条件") -> str:
+def detail_message(field: str | None, zh: str, unlabelled: str = "查询条件",
+                   labels: dict[str, str] | None = None) -> str:
     """One item of an API error's ``detail`` for a page: led by the field's Chinese label instead of its
     internal name (a field without a label, e.g. a query parameter typed by hand, reads 查询条件)."""
     if not field or field == "body":
         return zh
     if zh.startswith(f"{field}："):
         zh = zh[len(field) + 1:]
-    if label(field) or not unlabelled:
-        return _message(field, zh)
+    if label(field, labels) or not unlabelled:
+        return _message(field, zh, labels)
     return f"{unlabelled}：{zh}"
 
 
-def errors_by_field(exc: Exception) -> dict[str, str]:
+def errors_by_field(exc: Exception, labels: dict[str, str] | None = None) -> dict[str, str]:
     """{field: Chinese message} for a form, from a pydantic or application error; each message starts with the
-    field's Chinese label (``_form``: an error about the form as a whole)."""
+    field's Chinese label (``_form``: an error about the form as a whole). A form with its own label table
+    (``labels``) shows the errors of fields it does not have under ``_form``."""
+    def key_of(field: str | None) -> str:
+        name = (field or "").split(".")[0]
+        if not name or name == "body" or (labels is not None and name not in labels):
+            return "_form"
+        return name
+
     if isinstance(exc, ValidationError):
         out: dict[str, str] = {}
         for item in translate_errors(exc.errors()):
-            field = item["field"]
-            key = field.split(".")[0] if field != "body" else "_form"
-            out.setdefault(key, detail_message(field, item["message_zh"], unlabelled=""))
+            out.setdefault(key_of(item["field"]), detail_message(item["field"], item["message_zh"], "", labels))
         return out
     if isinstance(exc, AppError):
-        if exc.field and label(exc.field):
-            return {exc.field.split(".")[0]: _message(exc.field, exc.message_zh)}
-        return {exc.field or "_form": exc.message_zh}
+        if exc.field and label(exc.field, labels):
+            return {key_of(exc.field): _message(exc.field, exc.message_zh, labels)}
+        return {exc.field if labels is None and exc.field else "_form": exc.message_zh}
     raise exc
 
 

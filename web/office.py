@@ -28,7 +28,8 @@ from ipplatform.patents.enums import PatentKind
 from web import admin, office_orgs
 from web.dependencies import PageUser
 from web.navigation import NavItem, may
-from web.office_forms import kept, labelled_errors, optional
+from web.forms import errors_by_field
+from web.office_forms import kept, optional
 from web.templating import render, wan
 
 router = APIRouter(include_in_schema=False)
@@ -154,7 +155,7 @@ async def flag_review(request: Request, db: DbSession, user: PageUser, flag_id: 
     try:
         credit.review(db, flag, str(form.get("decision") or ""), user, optional(str(form.get("note") or "")))
     except AppError as exc:
-        errors = {"flag": flag_id, "messages": labelled_errors(exc, {"note": "核查说明", "status": "核查结论"}),
+        errors = {"flag": flag_id, "messages": errors_by_field(exc, {"note": "核查说明", "status": "核查结论"}),
                   "values": kept(form, ["decision", "note"])}
         return _flag_page(request, db, user, back, 1, errors=errors, code=422, only=flag)
     return RedirectResponse(f"/office/flags?status={back}&reviewed={flag.id}&decision={flag.status}", status_code=303)
@@ -194,7 +195,7 @@ async def dishonest_add(request: Request, db: DbSession, user: PageUser):
         data = DishonestIn.model_validate({k: optional(v) for k, v in values.items()})
         credit.add_entry(db, data)
     except (ValidationError, AppError) as exc:
-        return _dishonest_page(request, db, user, None, None, 1, values, labelled_errors(exc, DISHONEST_LABELS),
+        return _dishonest_page(request, db, user, None, None, 1, values, errors_by_field(exc, DISHONEST_LABELS),
                                code=422)
     return RedirectResponse("/office/dishonest?done=added", status_code=303)
 

@@ -1,42 +1,12 @@
-"""What the office and administration forms share: validation errors as Chinese messages that name the field
-by its Chinese label (never ``credit_code：…``), the posted values kept for the form shown again, and the
-pickers' options (GB/T 4754 industries grouped by section, divisions)."""
+"""What the office and administration forms share: the posted values kept for the form shown again and the
+pickers' options (GB/T 4754 industries grouped by section, divisions). Their errors come from
+``web.forms.errors_by_field`` with each form's own label table."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import ValidationError
-
 from ipplatform import reference
-from ipplatform.common.errors import AppError, translate_errors
-
-
-def _message(field: str, message_zh: str) -> str:
-    """The Chinese message without the field-name prefix ``translate_errors`` puts in front."""
-    for prefix in (f"{field}：", f"{field}:"):
-        if message_zh.startswith(prefix):
-            return message_zh[len(prefix):]
-    head, sep, rest = message_zh.partition("：")
-    return rest if sep and head.replace("_", "").replace(".", "").isalnum() and head.isascii() else message_zh
-
-
-def labelled_errors(exc: Exception, labels: dict[str, str]) -> dict[str, str]:
-    """{field: "中文标签：说明"} for a form, from a pydantic or application error (``_form`` for the rest)."""
-    out: dict[str, str] = {}
-    if isinstance(exc, ValidationError):
-        for item in translate_errors(exc.errors()):
-            field = item["field"].split(".")[0] or "_form"
-            key = field if field in labels else "_form"
-            text = _message(item["field"], item["message_zh"])
-            out.setdefault(key, f"{labels[field]}：{text}" if field in labels else text)
-        return out
-    if isinstance(exc, AppError):
-        field = (exc.field or "").split(".")[0]
-        if field in labels:
-            return {field: f"{labels[field]}：{_message(exc.field, exc.message_zh)}"}
-        return {"_form": exc.message_zh}
-    raise exc
 
 
 def kept(form, names) -> dict[str, str]:

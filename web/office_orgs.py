@@ -21,7 +21,8 @@ from ipplatform.organisations import service as orgs
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.schemas import OrganisationCreate, OrganisationUpdate
 from web.dependencies import PageUser
-from web.office_forms import industry_groups, kept, labelled_errors, optional
+from web.forms import errors_by_field
+from web.office_forms import industry_groups, kept, optional
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -86,7 +87,7 @@ async def org_create(request: Request, db: DbSession, user: PageUser):
     try:
         org = orgs.create(db, OrganisationCreate.model_validate(_input(values, create=True)))
     except (ValidationError, AppError) as exc:
-        return _form(request, db, user, None, values, labelled_errors(exc, LABELS), 422)
+        return _form(request, db, user, None, values, errors_by_field(exc, LABELS), 422)
     return RedirectResponse(f"/office/organisations?q={org.credit_code}&done=created", status_code=303)
 
 
@@ -109,7 +110,7 @@ async def org_save(request: Request, db: DbSession, user: PageUser, org_id: Id):
                 raise FieldError(f"{required} is required", "必填", field=required)
         orgs.update(db, org, OrganisationUpdate.model_validate(data))
     except (ValidationError, AppError) as exc:
-        return _form(request, db, user, org, values, labelled_errors(exc, LABELS), 422)
+        return _form(request, db, user, org, values, errors_by_field(exc, LABELS), 422)
     return RedirectResponse(f"/office/organisations?q={org.credit_code}&done=saved", status_code=303)
 
 
