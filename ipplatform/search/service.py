@@ -149,7 +149,6 @@ class SearchService:
         vector = None
         exclude: set[int] = set()
         reference_row = None
-        overlap = False  # remote hybrid: the query is embedded while the keyword leg runs (see _hybrid)
         if source is not None:  # more like this: the source document's title words and vector
             src_type, src_id = source
             with tm.stage("db"):
@@ -163,8 +162,9 @@ class SearchService:
         elif req.q:
             with tm.stage("seg"):
                 tokens = textmod.query_tokens(req.q) if want_kw else ()
-            overlap = want_kw and want_vec and bool(tokens) and self.backend.remote
-            if want_vec and not overlap:
+            if want_vec and tokens:  # hybrid: the query is embedded while the backend runs the keyword leg
+                vector = self._pending_vector(req.q, tm)
+            elif want_vec:
                 with tm.stage("embed"):
                     vector = self._embedder_provider().encode_query(req.q)
         try:
@@ -174,11 +174,9 @@ class SearchService:
             floor = self.floor() if want_vec else None
             args = dict(filters=req.filters, window=window, exclude=exclude, values=req.sort != SortOrder.RELEVANCE,
                         floor=floor, semantic_k=SEMANTIC_K)
-            if overlap:
-                got = self._hybrid(doc_type, req.q, tokens, req.facets, args, tm)
-            else:
-                with tm.stage("engine"):
-                    got = self.backend.retrieve(doc_type, tokens=tokens, vector=vector, facets=req.facets, **args)
+            with tm.stage("engine"):
+                got = self.backend.retrieve(doc_type, tokens=tokens, vector=vector, facets=req.facets, **args)
+            tm.add("engine", -tm.ms.pop("embed_wait", 0.0))  # waiting for the embedding is not engine time
             tm.add("engine_took", got.engine_ms)
         except BackendUnavailable:
             raise SearchUnavailable() from None
@@ -217,9 +215,10 @@ class SearchService:
                               no_close_match=want_vec and not close,
                               reference=reference, timings=tm.ms)
 
-    def _hybrid(self, doc_type: DocType, q: str, tokens: tuple[str, ...], facets: bool, args: dict, tm: Timings):
-        """Remote backends: the keyword leg runs while the query is embedded (the model releases the
-        GIL); then the semantic leg and the count (and facets) of the union go in one round trip."""
+    def _pending_vector(self, q: str, tm: Timings) -> Callable[[], np.ndarray]:
+        """The query's embedding, computed on a worker thread (the encoder releases the GIL) while the
+        backend runs the keyword leg; the backend calls the result when it needs the vector. ``embed``
+        is the encoding itself, ``embed_wait`` the time the backend then still waited for it."""
         embedder = self._embedder_provider()
 
         def embed():
@@ -230,18 +229,15 @@ class SearchService:
                 tm.add("embed", (time.perf_counter() - t0) * 1000)
 
         pending = _EMBED_POOL.submit(embed)
-        try:
-            with tm.stage("engine"):
-                keyword = self.backend.retrieve(doc_type, tokens=tokens, vector=None, facets=False, **args)
-        finally:
-            vector = pending.result()
-        with tm.stage("engine"):
-            got = self.backend.retrieve(doc_type, tokens=tokens, vector=vector, facets=facets, keyword_leg=False,
-                                        **args)
-        got.keyword = keyword.keyword
-        got.values.update(keyword.values)
-        got.engine_ms += keyword.engine_ms
-        return got
+
+        def wait() -> np.ndarray:
+            t0 = time.perf_counter()
+            try:
+                return pending.result()
+            finally:
+                tm.add("embed_wait", (time.perf_counter() - t0) * 1000)
+
+        return wait
 
     def _browse(self, db, doc_type, req, tm: Timings, user) -> SearchResponse:
         after = decode_cursor(req.cursor)

@@ -18,11 +18,12 @@ from datetime import datetime, timezone
 import numpy as np
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, NotFoundError, helpers
 
-from ipplatform.search.backends.protocol import SORT_FIELD, BackendUnavailable, Browsed, Leg, Retrieved
+from ipplatform.search.backends.protocol import SORT_FIELD, BackendUnavailable, Browsed, Leg, Retrieved, resolve
 from ipplatform.search.documents import FACET_FIELDS, KEYWORD_FIELDS, DocType
 from ipplatform.search.query import SearchFilters
 
 FACET_SIZE = 50
+SEMANTIC_ONLY = "semantic_only"  # the aggregation over neighbours the keyword query does not match
 SORT_SOURCE = ["id", "published_at", "price"]
 
 
@@ -54,18 +55,27 @@ def filter_clauses(filters: SearchFilters) -> list[dict]:
     return clauses
 
 
-def _aggs() -> dict:
-    return {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in FACET_FIELDS}
+def _aggs(size: int = FACET_SIZE) -> dict:
+    return {f: {"terms": {"field": f, "size": size}} for f in FACET_FIELDS}
 
 
-def _facets(resp: dict) -> dict[str, dict[str, int]]:
-    aggs = resp.get("aggregations") or {}
-    return {f: {b["key"]: b["doc_count"] for b in aggs.get(f, {}).get("buckets", [])} for f in FACET_FIELDS}
+def _facets(aggs: dict) -> dict[str, dict[str, int]]:
+    return {f: {b["key"]: b["doc_count"] for b in aggs[f]["buckets"]} for f in FACET_FIELDS if f in aggs}
+
+
+def _merge(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Facets of two disjoint sets of documents: counts added, the FACET_SIZE largest kept per field."""
+    out = {}
+    for f in dict.fromkeys([*a, *b]):
+        counts = dict(a.get(f, {}))
+        for v, c in b.get(f, {}).items():
+            counts[v] = counts.get(v, 0) + c
+        out[f] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE])
+    return out
 
 
 class ElasticsearchBackend:
     name = "elasticsearch"
-    remote = True  # queries wait on the network: worth overlapping with the query embedding
 
     def __init__(self, url: str, *, prefix: str = "ipplatform", timeout: float = 10.0, dims: int = 512,
                  client: Elasticsearch | None = None):
@@ -142,7 +152,11 @@ class ElasticsearchBackend:
             raise RuntimeError(f"bulk delete failed: {real[:2]}")
 
     def retrieve(self, doc_type, *, tokens, vector, filters, window, facets, exclude=frozenset(),
-                 values=False, keyword_leg=True, floor=None, semantic_k=None) -> Retrieved:
+                 values=False, floor=None, semantic_k=None) -> Retrieved:
+        """Both legs in at most two round trips, knn run once: the keyword leg (with the facets of its
+        matches) and the semantic leg (the floored neighbours, plus the count and facets of those the
+        keyword query does not match: a ``filter`` aggregation), so the union's size and facets are sums.
+        When ``vector`` is still being computed (a callable), the keyword leg goes first and overlaps it."""
         self.ensure(doc_type)
         source = SORT_SOURCE if values else False
         alias = self.alias(doc_type)
@@ -151,66 +165,71 @@ class ElasticsearchBackend:
             flt = [*flt, {"bool": {"must_not": {"ids": {"values": [str(i) for i in exclude]}}}}]
         match = {"multi_match": {"query": " ".join(tokens), "fields": ["title_seg^2", "body_seg"],
                                  "type": "most_fields", "operator": "or"}} if tokens else None
-        knn = floored = None
-        if vector is not None:
-            qv = np.asarray(vector, dtype=np.float32).tolist()
-
-            def knn_clause(k: int, similarity: float | None) -> dict:
-                clause = {"field": "vec", "query_vector": qv, "k": k,
-                          "num_candidates": min(max(2 * k, 100), 10000), "filter": flt}
-                if similarity is not None:  # the raw cosine, not the (1 + cos) / 2 score
-                    clause["similarity"] = float(similarity)
-                return clause
-
-            floored = knn_clause(max(semantic_k or window, window) if match else (semantic_k or window), floor)
-            # With a keyword query the semantic leg ranks unfloored (the floor decides membership: the union)
-            knn = knn_clause(window, None) if match else floored
+        out = Retrieved()
         searches: list[tuple[str, dict]] = []
-        if match and keyword_leg:
+        if match:
             body = {"query": {"bool": {"must": [match], "filter": flt}}, "size": window, "_source": source,
                     "track_total_hits": True}
-            if facets and not knn:
-                body["aggs"] = _aggs()
+            if facets:
+                body["aggs"] = _aggs(FACET_SIZE * 2)
             searches.append(("keyword", body))
-        if knn:
+        only: tuple[int, dict] = (0, {})  # the neighbours the keyword query misses: count, facets
+        if callable(vector):  # overlap: the keyword round trip while the caller's vector is computed
+            self._run(alias, searches, out, values)
+            searches = []
+            vector = resolve(vector)
+        if vector is not None:
+            k = max(semantic_k or window, window)
+            knn = {"field": "vec", "query_vector": np.asarray(vector, dtype=np.float32).tolist(), "k": k,
+                   "num_candidates": min(max(2 * k, 100), 10000), "filter": flt}
+            if floor is not None:  # the raw cosine, not the (1 + cos) / 2 score
+                knn["similarity"] = float(floor)
             body = {"knn": knn, "size": window, "_source": source, "track_total_hits": True}
-            if facets and not match:
+            if match:  # the neighbours the keyword query misses: counted, with their facets (at most k values)
+                agg = {"filter": {"bool": {"must_not": [match]}}}
+                if facets:
+                    agg["aggs"] = _aggs(k)
+                body["aggs"] = {SEMANTIC_ONLY: agg}
+            elif facets:
                 body["aggs"] = _aggs()
             searches.append(("semantic", body))
-        if match and knn:  # the union of both legs, counted (and its facets) in the same round trip
-            body = {"query": {"bool": {"must": [match], "filter": flt}}, "knn": floored, "size": 0,
-                    "track_total_hits": True}
-            if facets:
-                body["aggs"] = _aggs()
-            searches.append(("union", body))
-        out = Retrieved()
+        only = self._run(alias, searches, out, values) or only
+        if out.keyword is not None and out.semantic is not None:
+            out.union_total = out.keyword.total + only[0]
+        if facets:
+            out.facets = _merge(out.facets, only[1])
+        return out
+
+    def _run(self, alias: str, searches: list[tuple[str, dict]], out: Retrieved,
+             values: bool) -> tuple[int, dict] | None:
+        """One ``_msearch``; fills ``out``, returns the semantic-only aggregation's count and facets."""
+        only = None
         if not searches:
-            return out
+            return only
         lines = []
         for _, body in searches:
             lines.extend([{"index": alias}, body])
         resp = self._call(self.es.msearch, searches=lines)
+        out.engine_ms += max(float(r.get("took", 0)) for r in resp["responses"])  # they run side by side
         for (kind, _), r in zip(searches, resp["responses"]):
             if "error" in r:
                 raise RuntimeError(f"search failed: {r['error']}")
-            out.engine_ms = max(out.engine_ms, float(r.get("took", 0)))
-            if kind == "union":
-                out.union_total = r["hits"]["total"]["value"]
             raw = r["hits"]["hits"]
             hits = [(int(h["_id"]), float(h["_score"])) for h in raw]
-            if kind == "semantic":  # Elasticsearch scores cosine as (1 + cos) / 2: report the cosine itself
-                hits = [(i, 2.0 * s - 1.0) for i, s in hits]
             for h in raw if values else ():
                 src = h.get("_source") or {}
                 out.values[int(h["_id"])] = (src.get("published_at"), src.get("price"))
+            aggs = r.get("aggregations") or {}
             if kind == "keyword":
                 out.keyword = Leg(hits, r["hits"]["total"]["value"])
-            elif kind == "semantic":  # total: the neighbours above the floor (with a keyword query: among the hits)
-                out.semantic = Leg(hits, r["hits"]["total"]["value"] if not match else
-                                   sum(1 for _, c in hits if floor is None or c >= floor))
-            if "aggregations" in r:
-                out.facets = _facets(r)
-        return out
+                out.facets = _facets(aggs)
+            else:  # Elasticsearch scores cosine as (1 + cos) / 2: report the cosine itself
+                out.semantic = Leg([(i, 2.0 * s - 1.0) for i, s in hits], r["hits"]["total"]["value"])
+                if SEMANTIC_ONLY in aggs:
+                    only = (int(aggs[SEMANTIC_ONLY]["doc_count"]), _facets(aggs[SEMANTIC_ONLY]))
+                elif aggs:
+                    out.facets = _facets(aggs)
+        return only
 
     def browse(self, doc_type, *, filters, sort, after, offset, size, facets) -> Browsed:
         self.ensure(doc_type)
@@ -227,7 +246,7 @@ class ElasticsearchBackend:
         r = self._call(self.es.search, index=self.alias(doc_type), **body)
         hits = r["hits"]["hits"]
         return Browsed([int(h["_id"]) for h in hits], r["hits"]["total"]["value"],
-                       hits[-1]["sort"] if hits else None, _facets(r) if facets else {})
+                       hits[-1]["sort"] if hits else None, _facets(r.get("aggregations") or {}))
 
     def suggest(self, doc_type, prefix, size) -> list[str]:
         self.ensure(doc_type)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ipplatform.search.backends.protocol import SORT_FIELD, Browsed, Leg, Retrieved
+from ipplatform.search.backends.protocol import SORT_FIELD, Browsed, Leg, Retrieved, resolve
 from ipplatform.search.documents import FACET_FIELDS, KEYWORD_FIELDS, DocType
 from ipplatform.search.query import SearchFilters
 
@@ -54,6 +54,7 @@ class _Table:
         self.docs: list[dict | None] = [None] * capacity
         self.suggest = Counter()
         self._suggest_sorted: list[str] | None = None
+        self._lookup: tuple[np.ndarray, np.ndarray] | None = None  # (sorted ids, their rows), rebuilt after changes
 
     def _grow(self) -> None:
         new = self.cap * 2
@@ -90,6 +91,7 @@ class _Table:
             row = self.n
             self.n += 1
             self.row_of[doc["id"]] = row
+            self._lookup = None
         else:
             self._unset(row)
         self.ids[row] = doc["id"]
@@ -114,9 +116,23 @@ class _Table:
         row = self.row_of.pop(doc_id, None)
         if row is None:
             return
+        self._lookup = None
         self._unset(row)
         self.alive[row] = False
         self.docs[row] = None
+
+    def rows_of(self, doc_ids: np.ndarray) -> np.ndarray:
+        """The row of each document id, -1 for ids not held."""
+        if self._lookup is None:
+            keys = np.fromiter(self.row_of.keys(), dtype=np.int64, count=len(self.row_of))
+            vals = np.fromiter(self.row_of.values(), dtype=np.int64, count=len(self.row_of))
+            order = np.argsort(keys)
+            self._lookup = keys[order], vals[order]
+        keys, vals = self._lookup
+        if not keys.size:
+            return np.full(doc_ids.shape, -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(keys, doc_ids), keys.size - 1)
+        return np.where(keys[at] == doc_ids, vals[at], -1)
 
     def filter_mask(self, filters: SearchFilters) -> np.ndarray:
         mask = self.alive[: self.n].copy()
@@ -167,7 +183,6 @@ class _Table:
 
 class EmbeddedBackend:
     name = "embedded"
-    remote = False  # in-process: overlapping with the embedding only competes for the same cores
 
     def __init__(self, path: Path | str, dims: int = 512):
         self.path = Path(path)
@@ -248,7 +263,7 @@ class EmbeddedBackend:
 
     # ---- queries -------------------------------------------------------------------------------
     def retrieve(self, doc_type, *, tokens, vector, filters, window, facets, exclude=frozenset(),
-                 values=False, keyword_leg=True, floor=None, semantic_k=None) -> Retrieved:
+                 values=False, floor=None, semantic_k=None) -> Retrieved:
         table = self._table(doc_type)
         with self._lock:
             mask = table.filter_mask(filters)
@@ -258,19 +273,23 @@ class EmbeddedBackend:
                     mask[row] = False
             out = Retrieved()
             selected = np.zeros(table.n, dtype=bool)
-            if tokens:
-                rows = self._conn.execute(
+            if tokens:  # FTS5 runs outside the GIL: a vector being computed meanwhile overlaps it
+                found = np.array(self._conn.execute(
                     f"SELECT rowid, -bm25({doc_type.value}_fts, 2.0, 1.0) FROM {doc_type.value}_fts "
-                    f"WHERE {doc_type.value}_fts MATCH ?", (fts_query(tokens),)).fetchall()
-                scored = [(table.row_of[i], s) for i, s in rows if i in table.row_of]
-                scored = [(r, s) for r, s in scored if mask[r]]
-                for r, _ in scored:
-                    selected[r] = True
-                if keyword_leg:
-                    scored.sort(key=lambda rs: (-rs[1], table.ids[rs[0]]))
-                    out.keyword = Leg([(int(table.ids[r]), float(s)) for r, s in scored[:window]], len(scored))
+                    f"WHERE {doc_type.value}_fts MATCH ?", (fts_query(tokens),)).fetchall(), dtype=np.float64)
+                rows, scores = np.empty(0, dtype=np.int64), np.empty(0)
+                if found.size:
+                    rows, scores = table.rows_of(found[:, 0].astype(np.int64)), found[:, 1]
+                    keep = rows >= 0
+                    keep[keep] = mask[rows[keep]]
+                    rows, scores = rows[keep], scores[keep]
+                selected[rows] = True
+                best = _best(rows, scores, table.ids, window)
+                out.keyword = Leg([(int(table.ids[r]), float(scores[i])) for i, r in best], int(rows.size))
+            vector = resolve(vector)
             if vector is not None:
                 rows = np.flatnonzero(mask)
+                hits, counted = [], 0
                 if rows.size:
                     q = np.asarray(vector, dtype=np.float32)
                     if rows.size < table.n / 4:  # a narrow filter: multiply only the selected rows
@@ -280,22 +299,18 @@ class EmbeddedBackend:
                     k = min(max(semantic_k or window, window), rows.size)
                     top = np.argpartition(-sims, k - 1)[:k]
                     top = top[np.lexsort((table.ids[rows[top]], -sims[top]))]
-                    above = top[: semantic_k or window]
                     if floor is not None:
-                        above = above[sims[above] >= floor]
-                    ranked = top if tokens else above  # with a keyword query the floor decides membership only
-                    hits = [(int(table.ids[rows[i]]), float(sims[i])) for i in ranked[:window]]
-                    selected[rows[above]] = True
-                    counted = int(above.size)
-                else:
-                    hits, counted = [], 0
+                        top = top[sims[top] >= floor]
+                    hits = [(int(table.ids[rows[i]]), float(sims[i])) for i in top[:window]]
+                    selected[rows[top]] = True
+                    counted = int(top.size)
                 out.semantic = Leg(hits, counted)
                 if tokens:
                     out.union_total = int(np.count_nonzero(selected))
             if facets:
                 out.facets = table.facet_counts(selected)
             for leg in (out.keyword, out.semantic) if values else ():
-                for doc_id, _ in (leg.hits if leg else []):
+                for doc_id, _ in leg.hits if leg else ():
                     r = table.row_of[doc_id]
                     out.values[doc_id] = (_num(table.published[r]), _num(table.price[r]))
             return out
@@ -373,6 +388,17 @@ class EmbeddedBackend:
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _best(rows: np.ndarray, scores: np.ndarray, ids: np.ndarray, window: int) -> list[tuple[int, int]]:
+    """(index into ``rows``, row) of the ``window`` best scores, ties broken by document id."""
+    if rows.size > window:  # everything tied with the window-th score stays in, so ties break by id alone
+        cut = np.partition(-scores, window - 1)[window - 1]
+        idx = np.flatnonzero(-scores <= cut)
+    else:
+        idx = np.arange(rows.size)
+    idx = idx[np.lexsort((ids[rows[idx]], -scores[idx]))][:window]
+    return [(int(i), int(rows[i])) for i in idx]
 
 
 def _num(x: float) -> float | None:

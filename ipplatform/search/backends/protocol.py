@@ -7,7 +7,7 @@ highlighting and hydration from the database happen once, in ``ipplatform.search
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -15,6 +15,14 @@ import numpy as np
 
 from ipplatform.search.documents import DocType
 from ipplatform.search.query import SearchFilters, SortOrder
+
+
+VectorSource = np.ndarray | Callable[[], np.ndarray] | None
+
+
+def resolve(vector: VectorSource) -> np.ndarray | None:
+    """The vector itself, waiting for it when it is still being computed."""
+    return vector() if callable(vector) else vector
 
 
 @dataclass
@@ -48,7 +56,6 @@ class BackendUnavailable(RuntimeError):
 @runtime_checkable
 class SearchBackend(Protocol):
     name: str
-    remote: bool  # True when queries cross the network (the service then overlaps them with embedding)
 
     def ensure(self, doc_type: DocType, dims: int) -> None:
         """Create the index (behind its alias) if it does not exist."""
@@ -59,15 +66,15 @@ class SearchBackend(Protocol):
     def delete(self, doc_type: DocType, ids: list[int], version: int) -> None:
         """Remove documents (ids absent from the index are fine)."""
 
-    def retrieve(self, doc_type: DocType, *, tokens: tuple[str, ...], vector: np.ndarray | None,
+    def retrieve(self, doc_type: DocType, *, tokens: tuple[str, ...], vector: VectorSource,
                  filters: SearchFilters, window: int, facets: bool, exclude: set[int] = frozenset(),
-                 values: bool = False, keyword_leg: bool = True, floor: float | None = None,
-                 semantic_k: int | None = None) -> Retrieved:
-        """Keyword leg when ``tokens`` (unless ``keyword_leg`` is False: then the tokens only shape the
-        facet union and ``union_total``), semantic leg when ``vector``: the ``semantic_k`` (default
+                 values: bool = False, floor: float | None = None, semantic_k: int | None = None) -> Retrieved:
+        """Keyword leg when ``tokens``; semantic leg when ``vector``: the ``semantic_k`` (default
         ``window``) nearest neighbours within the filters whose cosine is at least ``floor``, the best
-        ``window`` of them returned, all of them counted in its ``total``; facets over the union of the
-        legs; with ``values``, each hit's (published_at, price) for sorting."""
+        ``window`` of them returned, all of them counted in its ``total``. ``vector`` may be a callable
+        (a query embedding still being computed): the backend calls it only after its keyword work, so the
+        two overlap. Facets and ``union_total`` are over the union of the legs; with ``values``, each
+        hit's (published_at, price) for sorting."""
 
     def browse(self, doc_type: DocType, *, filters: SearchFilters, sort: SortOrder, after: list | None,
                offset: int, size: int, facets: bool) -> Browsed:
