@@ -17,8 +17,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from bisect import bisect_left
-from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,159 +24,13 @@ from pathlib import Path
 import numpy as np
 
 from ipplatform.search.backends.protocol import SORT_FIELD, Browsed, Leg, Retrieved, resolve
-from ipplatform.search.documents import FACET_FIELDS, KEYWORD_FIELDS, DocType
-from ipplatform.search.query import SearchFilters
-
-MASK_FIELDS = tuple(dict.fromkeys(KEYWORD_FIELDS + FACET_FIELDS))
+from ipplatform.search.backends.embedded_table import Table
+from ipplatform.search.documents import DocType
 
 
 def fts_query(tokens: Iterable[str]) -> str:
     """An FTS5 MATCH expression that treats every token literally (quotes doubled)."""
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in tokens)
-
-
-class _Table:
-    """In-memory columns of one document type."""
-
-    def __init__(self, dims: int, capacity: int = 1024):
-        self.dims = dims
-        self.cap = capacity
-        self.n = 0
-        self.row_of: dict[int, int] = {}
-        self.ids = np.zeros(capacity, dtype=np.int64)
-        self.alive = np.zeros(capacity, dtype=bool)
-        self.vecs = np.zeros((capacity, dims), dtype=np.float32)
-        self.price = np.full(capacity, np.nan)
-        self.published = np.full(capacity, np.nan)
-        self.masks: dict[str, dict[str, np.ndarray]] = {f: {} for f in MASK_FIELDS}
-        self.docs: list[dict | None] = [None] * capacity
-        self.suggest = Counter()
-        self._suggest_sorted: list[str] | None = None
-        self._lookup: tuple[np.ndarray, np.ndarray] | None = None  # (sorted ids, their rows), rebuilt after changes
-
-    def _grow(self) -> None:
-        new = self.cap * 2
-
-        def grow(a, fill):
-            b = np.full((new, *a.shape[1:]), fill, dtype=a.dtype)
-            b[: self.cap] = a
-            return b
-
-        self.ids, self.alive = grow(self.ids, 0), grow(self.alive, False)
-        self.vecs = grow(self.vecs, 0.0)
-        self.price, self.published = grow(self.price, np.nan), grow(self.published, np.nan)
-        for values in self.masks.values():
-            for v in list(values):
-                values[v] = grow(values[v], False)
-        self.docs.extend([None] * (new - self.cap))
-        self.cap = new
-
-    def _unset(self, row: int) -> None:
-        old = self.docs[row]
-        if old is None:
-            return
-        for f in MASK_FIELDS:
-            for v in old.get(f, []):
-                self.masks[f][v][row] = False
-        self.suggest.subtract(old.get("suggest", []))
-        self._suggest_sorted = None
-
-    def put(self, doc: dict, vec: np.ndarray) -> None:
-        row = self.row_of.get(doc["id"])
-        if row is None:
-            if self.n == self.cap:
-                self._grow()
-            row = self.n
-            self.n += 1
-            self.row_of[doc["id"]] = row
-            self._lookup = None
-        else:
-            self._unset(row)
-        self.ids[row] = doc["id"]
-        self.alive[row] = True
-        self.vecs[row] = vec
-        self.price[row] = np.nan if doc.get("price") is None else doc["price"]
-        self.published[row] = np.nan if doc.get("published_at") is None else doc["published_at"]
-        kept = {f: [str(v) for v in (doc.get(f) if isinstance(doc.get(f), list) else [doc.get(f)]) if v is not None]
-                for f in MASK_FIELDS}
-        for f, values in kept.items():
-            for v in values:
-                mask = self.masks[f].get(v)
-                if mask is None:
-                    mask = self.masks[f][v] = np.zeros(self.cap, dtype=bool)
-                mask[row] = True
-        kept["suggest"] = [s.lower() for s in doc.get("suggest", [])]
-        self.suggest.update(kept["suggest"])
-        self._suggest_sorted = None
-        self.docs[row] = kept
-
-    def remove(self, doc_id: int) -> None:
-        row = self.row_of.pop(doc_id, None)
-        if row is None:
-            return
-        self._lookup = None
-        self._unset(row)
-        self.alive[row] = False
-        self.docs[row] = None
-
-    def rows_of(self, doc_ids: np.ndarray) -> np.ndarray:
-        """The row of each document id, -1 for ids not held."""
-        if self._lookup is None:
-            keys = np.fromiter(self.row_of.keys(), dtype=np.int64, count=len(self.row_of))
-            vals = np.fromiter(self.row_of.values(), dtype=np.int64, count=len(self.row_of))
-            order = np.argsort(keys)
-            self._lookup = keys[order], vals[order]
-        keys, vals = self._lookup
-        if not keys.size:
-            return np.full(doc_ids.shape, -1, dtype=np.int64)
-        at = np.minimum(np.searchsorted(keys, doc_ids), keys.size - 1)
-        return np.where(keys[at] == doc_ids, vals[at], -1)
-
-    def filter_mask(self, filters: SearchFilters) -> np.ndarray:
-        mask = self.alive[: self.n].copy()
-        for f, values in filters.terms().items():
-            any_of = np.zeros(self.n, dtype=bool)
-            for v in values:
-                m = self.masks[f].get(v)
-                if m is not None:
-                    any_of |= m[: self.n]
-            mask &= any_of
-        for f, (lo, hi) in filters.ranges().items():
-            col = (self.price if f == "price" else self.published)[: self.n]
-            with np.errstate(invalid="ignore"):
-                mask &= ~np.isnan(col)
-                if lo is not None:
-                    mask &= col >= lo
-                if hi is not None:
-                    mask &= col <= hi
-        return mask
-
-    def facet_counts(self, selected: np.ndarray) -> dict[str, dict[str, int]]:
-        rows = np.flatnonzero(selected)
-        if rows.size < self.n / 8:  # few rows: count their values rather than AND every mask over all rows
-            counters = {f: Counter() for f in FACET_FIELDS}
-            for r in rows.tolist():
-                doc = self.docs[r]
-                for f in FACET_FIELDS:
-                    counters[f].update(set(doc.get(f, ())))
-            counted = {f: dict(c) for f, c in counters.items()}
-        else:
-            counted = {f: {v: int(np.count_nonzero(m[: self.n] & selected)) for v, m in self.masks[f].items()}
-                       for f in FACET_FIELDS}
-        return {f: {v: c for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if c}
-                for f, counts in counted.items()}
-
-    def suggestions(self, prefix: str, size: int) -> list[str]:
-        if self._suggest_sorted is None:
-            self._suggest_sorted = sorted(t for t, c in self.suggest.items() if c > 0)
-        terms = self._suggest_sorted
-        i = bisect_left(terms, prefix)
-        found = []
-        while i < len(terms) and terms[i].startswith(prefix) and len(found) < 200:
-            found.append(terms[i])
-            i += 1
-        found.sort(key=lambda t: (-self.suggest[t], len(t), t))
-        return found[:size]
 
 
 class EmbeddedBackend:
@@ -190,7 +42,7 @@ class EmbeddedBackend:
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._lock = threading.RLock()
-        self._tables: dict[DocType, _Table] = {}
+        self._tables: dict[DocType, Table] = {}
         self.default_dims = dims
 
     # ---- storage --------------------------------------------------------------------------------
@@ -206,17 +58,17 @@ class EmbeddedBackend:
                 return
             t = doc_type.value
             self._create(t)
-            table = _Table(dims or self.default_dims)
+            table = Table(dims or self.default_dims)
             for doc_json, vec in self._conn.execute(f"SELECT doc, vec FROM {t}_doc ORDER BY id"):
                 table.put(json.loads(doc_json), np.frombuffer(vec, dtype=np.float32))
             self._tables[doc_type] = table
 
-    def _table(self, doc_type: DocType) -> _Table:
+    def _table(self, doc_type: DocType) -> Table:
         if doc_type not in self._tables:
             self.ensure(doc_type)
         return self._tables[doc_type]
 
-    def _write(self, t: str, table: _Table, docs: list[dict], vectors: np.ndarray, *, live: bool) -> int:
+    def _write(self, t: str, table: Table, docs: list[dict], vectors: np.ndarray, *, live: bool) -> int:
         """Write documents into ``{t}_doc``/``{t}_fts`` and ``table`` in one transaction (caller holds the lock).
 
         ``live``: the tables in use, where a stored newer version wins and an existing text row is replaced;
@@ -352,7 +204,7 @@ class EmbeddedBackend:
             self._conn.execute(f"DROP TABLE IF EXISTS {new}_doc")
             self._conn.execute(f"DROP TABLE IF EXISTS {new}_fts")
             self._create(new)
-        table = _Table(dims)
+        table = Table(dims)
 
         def write(docs, vectors):
             with self._lock:
