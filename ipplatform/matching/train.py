@@ -28,7 +28,8 @@ from ipplatform.matching import corpus as corpus_mod
 from ipplatform.matching import evaluate, train_feedback
 from ipplatform.matching.features import TEXT_FEATURES
 from ipplatform.matching.learning import (KINDS, LINEAR_C, PARAMS, ROUNDS, Group, Model, calibrate_threshold,
-                                          cross_validate, fit_calibration, to_file, verdict_table)
+                                          cross_validate, fit_calibration, to_file, verdict_by_fold,
+                                          verdict_table)
 from ipplatform.matching.ranker import SHIPPED, LearnedRanker
 
 def judged_groups(judged: list[evaluate.Judged], pub_of: dict[int, str], qrels: dict) -> list[Group]:
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
               "encoder": corpus.embedder.model_name, "kind": kind, "cv_mean": mean, "folds": cv["folds"],
               "folds_by_kind": {k: c["folds"] for k, c in cvs.items()}, "threshold": tau,
               "verdict_out_of_fold": verdict_table(groups, cv["rank"], cv["confidence"], tau["threshold"]),
+              "verdict_by_fold": verdict_by_fold(groups, cv, tau["threshold"]),
               "params": {"lambdarank": {**PARAMS, "rounds": ROUNDS}, "logistic": {"C": LINEAR_C}},
               "seconds": round(time.perf_counter() - t0, 1)}
     data = to_file(model, groups + extra, cal, tau["threshold"], report)
@@ -94,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
               + f" {r['rrf']:10.3f}")
     print("mean " + " ".join(f"{k} {v:.3f}" for k, v in mean.items()))
     print(f"verdict threshold {tau['threshold']:.3f} ({tau['basis']}); out of fold: {report['verdict_out_of_fold']}")
+    print("verdict per fold (flagged; no grade-2 anywhere: hits / demands; none in the top 10: hits / demands)")
+    for v in report["verdict_by_fold"]:
+        hit_any = round((v["precision"] or 0) * v["flagged"])
+        hit_top = round((v["precision_top10"] or 0) * v["flagged"])
+        print(f"{v['fold']:4d} flagged {v['flagged']}; anywhere {hit_any}/{v['truly_without_answer']}; "
+              f"top 10 {hit_top}/{v['without_answer_in_top10']}")
     print(f"model written to {out}")
     if args.ship:
         SHIPPED.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
