@@ -23,6 +23,7 @@ from ipplatform.search.documents import FACET_FIELDS, KEYWORD_FIELDS, DocType
 from ipplatform.search.query import SearchFilters
 
 FACET_SIZE = 50
+_KEYWORD_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="es-keyword-leg")
 SEMANTIC_ONLY = "semantic_only"  # the aggregation over neighbours the keyword query does not match
 SORT_SOURCE = ["id", "published_at", "price"]
 
@@ -153,10 +154,12 @@ class ElasticsearchBackend:
 
     def retrieve(self, doc_type, *, tokens, vector, filters, window, facets, exclude=frozenset(),
                  values=False, floor=None, semantic_k=None) -> Retrieved:
-        """Both legs in at most two round trips, knn run once: the keyword leg (with the facets of its
-        matches) and the semantic leg (the floored neighbours, plus the count and facets of those the
-        keyword query does not match: a ``filter`` aggregation), so the union's size and facets are sums.
-        When ``vector`` is still being computed (a callable), the keyword leg goes first and overlaps it."""
+        """Both legs with knn run once: the keyword leg (with the facets of its matches) and the semantic
+        leg (the floored neighbours, plus the count and facets of those the keyword query does not match:
+        a ``filter`` aggregation), so the union's size and facets are sums. Known vector: one ``_msearch``.
+        A vector still being computed (a callable): the keyword request goes out at once on a worker
+        thread, the semantic one as soon as the vector is there, so the request takes about
+        max(keyword, encode + knn)."""
         self.ensure(doc_type)
         source = SORT_SOURCE if values else False
         alias = self.alias(doc_type)
@@ -165,19 +168,18 @@ class ElasticsearchBackend:
             flt = [*flt, {"bool": {"must_not": {"ids": {"values": [str(i) for i in exclude]}}}}]
         match = {"multi_match": {"query": " ".join(tokens), "fields": ["title_seg^2", "body_seg"],
                                  "type": "most_fields", "operator": "or"}} if tokens else None
-        out = Retrieved()
-        searches: list[tuple[str, dict]] = []
+        keyword = semantic = None
         if match:
             body = {"query": {"bool": {"must": [match], "filter": flt}}, "size": window, "_source": source,
                     "track_total_hits": True}
             if facets:
                 body["aggs"] = _aggs(FACET_SIZE * 2)
-            searches.append(("keyword", body))
-        only: tuple[int, dict] = (0, {})  # the neighbours the keyword query misses: count, facets
-        if callable(vector):  # overlap: the keyword round trip while the caller's vector is computed
-            self._run(alias, searches, out, values)
-            searches = []
-            vector = resolve(vector)
+            keyword = ("keyword", body)
+        pending = None
+        if callable(vector) and keyword:  # the keyword round trip runs while the vector is computed
+            pending = _KEYWORD_POOL.submit(self._run, alias, [keyword], values)
+            keyword = None
+        vector = resolve(vector)
         if vector is not None:
             k = max(semantic_k or window, window)
             knn = {"field": "vec", "query_vector": np.asarray(vector, dtype=np.float32).tolist(), "k": k,
@@ -192,25 +194,30 @@ class ElasticsearchBackend:
                 body["aggs"] = {SEMANTIC_ONLY: agg}
             elif facets:
                 body["aggs"] = _aggs()
-            searches.append(("semantic", body))
-        only = self._run(alias, searches, out, values) or only
+            semantic = ("semantic", body)
+        out, only = self._run(alias, [s for s in (keyword, semantic) if s], values)
+        if pending is not None:
+            first, _ = pending.result()
+            out.keyword, out.facets = first.keyword, first.facets
+            out.values.update(first.values)
+            out.engine_ms = max(out.engine_ms, first.engine_ms)
         if out.keyword is not None and out.semantic is not None:
             out.union_total = out.keyword.total + only[0]
         if facets:
             out.facets = _merge(out.facets, only[1])
         return out
 
-    def _run(self, alias: str, searches: list[tuple[str, dict]], out: Retrieved,
-             values: bool) -> tuple[int, dict] | None:
-        """One ``_msearch``; fills ``out``, returns the semantic-only aggregation's count and facets."""
-        only = None
+    def _run(self, alias: str, searches: list[tuple[str, dict]], values: bool) -> tuple[Retrieved, tuple[int, dict]]:
+        """One ``_msearch`` (its searches run side by side on the node): the legs, and the count and facets
+        of the semantic neighbours the keyword query does not match."""
+        out, only = Retrieved(), (0, {})
         if not searches:
-            return only
+            return out, only
         lines = []
         for _, body in searches:
             lines.extend([{"index": alias}, body])
         resp = self._call(self.es.msearch, searches=lines)
-        out.engine_ms += max(float(r.get("took", 0)) for r in resp["responses"])  # they run side by side
+        out.engine_ms = max(float(r.get("took", 0)) for r in resp["responses"])
         for (kind, _), r in zip(searches, resp["responses"]):
             if "error" in r:
                 raise RuntimeError(f"search failed: {r['error']}")
@@ -222,14 +229,14 @@ class ElasticsearchBackend:
             aggs = r.get("aggregations") or {}
             if kind == "keyword":
                 out.keyword = Leg(hits, r["hits"]["total"]["value"])
-                out.facets = _facets(aggs)
+                out.facets = _merge(out.facets, _facets(aggs))
             else:  # Elasticsearch scores cosine as (1 + cos) / 2: report the cosine itself
                 out.semantic = Leg([(i, 2.0 * s - 1.0) for i, s in hits], r["hits"]["total"]["value"])
                 if SEMANTIC_ONLY in aggs:
                     only = (int(aggs[SEMANTIC_ONLY]["doc_count"]), _facets(aggs[SEMANTIC_ONLY]))
                 elif aggs:
-                    out.facets = _facets(aggs)
-        return only
+                    out.facets = _merge(out.facets, _facets(aggs))
+        return out, only
 
     def browse(self, doc_type, *, filters, sort, after, offset, size, facets) -> Browsed:
         self.ensure(doc_type)
