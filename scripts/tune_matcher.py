@@ -7,8 +7,10 @@ demand's candidates and features under several configurations of query understan
 the glossary; without setting context clauses aside; with the semantic leg on the whole text), then
 scores, by leave-fold-out cross-validation by demand, the learned rankers (logistic regression and
 LightGBM LambdaRank) with all features and with each feature group left out, against the plain RRF
-hybrid of the same run, overall and on the ordinary and hard demands. Prints the ablation table the
-README shows. The model itself is trained by ``python -m ipplatform.matching.train``.
+hybrid of the same run, overall and on the ordinary and hard demands; then the "no strong match"
+verdict out of fold with each evidence set (precision and recall against both definitions, overall and
+per fold). Prints the tables the README shows. The model itself is trained by
+``python -m ipplatform.matching.train``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ DATA = ROOT.parent / "shared" / "data"
 DROPS = {"clause similarity": ["clause_max", "clause_mean"], "need similarity": ["need_semantic"],
          "key phrases (IDF)": ["keyphrase", "title_coverage"], "glossary feature": ["glossary"],
          "IPC coherence": ["ipc_coherence"], "fused rank": ["fused"], "lexical (BM25)": ["lexical", "coverage"]}
+VERDICT_EVIDENCE = {"cosines, key phrases, glossary, coverage": [f for f in learning.CONFIDENCE_FEATURES if f != "ipc_coherence"],
+                    "the same + IPC coherence (shipped)": learning.CONFIDENCE_FEATURES,
+                    "the same + title coverage": learning.CONFIDENCE_FEATURES + ["title_coverage"],
+                    "the same + lexical": learning.CONFIDENCE_FEATURES + ["lexical"]}
 
 
 def configured(corpus, name: str) -> Matcher:
@@ -60,6 +66,20 @@ def means(groups, rank) -> dict[str, float]:
 def line(label: str, m: dict, base: dict | None = None) -> str:
     rel = f"  ({(m['all'] / base['all'] - 1) * 100:+.1f} % vs RRF)" if base else ""
     return f"  {label:44s} {m['all']:.3f} {m['ordinary']:.3f} {m['hard']:.3f}{rel}"
+
+
+def verdict_lines(groups, features) -> None:
+    def pr(p, r):
+        return "n/a" if p is None else f"{p:.2f}/{r:.2f}"
+
+    for label, evidence in VERDICT_EVIDENCE.items():
+        cv = learning.cross_validate(groups, features, 5, kind="logistic", confidence_features=evidence)
+        tau = learning.calibrate_threshold(groups, cv["confidence"])["threshold"]
+        v = learning.verdict_table(groups, cv["rank"], cv["confidence"], tau)
+        folds = ", ".join(f"{f['flagged']} flagged {f['hits']}/{f['truly_without_answer']} {f['hits_top10']}/"
+                          f"{f['without_answer_in_top10']}" for f in learning.verdict_by_fold(groups, cv, tau))
+        print(f"  {label:44s} flagged {v['flagged']:2d}; anywhere P/R {pr(v['precision'], v['recall'])}; "
+              f"top 10 P/R {pr(v['precision_top10'], v['recall_top10'])}  ({folds})")
 
 
 def main() -> None:
@@ -97,6 +117,9 @@ def main() -> None:
         kept = [f for f in features if f not in drop]
         print(line(f"without {label}", means(full, learning.cross_validate(full, kept, args.folds, kind="logistic")["rank"]),
                    rrf))
+    print("\n'no strong match' out of fold (threshold at recall 1.0 against no grade-2 anywhere), by evidence;"
+          "\n  per fold: flagged, hits / demands without grade-2 anywhere, hits / demands without one in the top 10:")
+    verdict_lines(full, features)
 
 
 if __name__ == "__main__":

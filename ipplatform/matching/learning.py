@@ -140,9 +140,12 @@ def verdict_table(groups: list[Group], rank: dict[str, list[str]], confidence: d
 
 def verdict_by_fold(groups: list[Group], cv: dict, tau: float) -> list[dict]:
     """The out-of-fold verdict (threshold ``tau``) fold by fold, against both definitions."""
-    folds = sorted(set(cv["fold_of"].values()))
-    return [{"fold": k + 1, **verdict_table([g for g in groups if cv["fold_of"][g.qid] == k], cv["rank"], cv["confidence"],
-                                            tau)} for k in folds]
+    out = []
+    for k in sorted(set(cv["fold_of"].values())):
+        v = verdict_table([g for g in groups if cv["fold_of"][g.qid] == k], cv["rank"], cv["confidence"], tau)
+        out.append({"fold": k + 1, **v, "hits": round((v["precision"] or 0) * v["flagged"]),
+                    "hits_top10": round((v["precision_top10"] or 0) * v["flagged"])})
+    return out
 
 
 def to_file(model: Model, groups: list[Group], cal: LogisticRegression, tau: float, report: dict) -> dict:

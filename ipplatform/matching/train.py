@@ -98,10 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"verdict threshold {tau['threshold']:.3f} ({tau['basis']}); out of fold: {report['verdict_out_of_fold']}")
     print("verdict per fold (flagged; no grade-2 anywhere: hits / demands; none in the top 10: hits / demands)")
     for v in report["verdict_by_fold"]:
-        hit_any = round((v["precision"] or 0) * v["flagged"])
-        hit_top = round((v["precision_top10"] or 0) * v["flagged"])
-        print(f"{v['fold']:4d} flagged {v['flagged']}; anywhere {hit_any}/{v['truly_without_answer']}; "
-              f"top 10 {hit_top}/{v['without_answer_in_top10']}")
+        print(f"{v['fold']:4d} flagged {v['flagged']}; anywhere {v['hits']}/{v['truly_without_answer']}; "
+              f"top 10 {v['hits_top10']}/{v['without_answer_in_top10']}")
     print(f"model written to {out}")
     if args.ship:
         SHIPPED.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -58,6 +58,8 @@ def test_training_command_cross_validates_writes_and_stores(files, tmp_path, cap
     assert [r["fold"] for r in report["folds"]] == [1, 2, 3] and sum(r["demands"] for r in report["folds"]) == 3
     assert report["kind"] in ("logistic", "lambdarank") and data["kind"] == report["kind"]
     assert report["encoder"] and report["judged_groups"] == 3
+    assert "verdict per fold" in printed and [v["fold"] for v in report["verdict_by_fold"]] == [1, 2, 3]
+    assert sum(v["flagged"] for v in report["verdict_by_fold"]) == report["verdict_out_of_fold"]["flagged"]
     assert stored["data"]["features"] == list(TEXT_FEATURES)
     ranker = LearnedRanker.from_dict(data)
     assert len(ranker.score_many([_row(semantic=0.9), _row()])) == 2
@@ -94,3 +96,24 @@ def test_threshold_flags_every_answerless_demand():
     tau = learning.calibrate_threshold(groups, conf)["threshold"]
     assert 0.3 < tau < 0.5  # b (no grade 2) and d flagged, a and c not
     assert Ranker().score_many([_row(semantic=1.0)]) == [Ranker().score(_row(semantic=1.0))]
+
+
+def test_the_verdict_wants_an_offer_in_a_coherent_field():
+    """Equal cosines and word coverage: an offer inside the technical field the demand's nearest offers
+    agree on can be a strong match; the same evidence in a field they are scattered over is not."""
+    ranker = load_ranker()
+    assert "ipc_coherence" in ranker.calibration.features
+    row = _row(semantic=0.75, need_semantic=0.75, clause_max=0.75, keyphrase=0.12, coverage=0.12, credit=1.0)
+    coherent, scattered = {**row, "ipc_coherence": 0.8}, {**row, "ipc_coherence": 0.0}
+    assert ranker.probability(coherent) > ranker.probability(scattered)
+    assert ranker.strong(coherent) and not ranker.strong(scattered)
+
+
+def test_verdict_by_fold_counts_both_definitions():
+    groups = [learning.Group(q, "x", [], [], [], grades) for q, grades in
+              (("a", {"p": 2}), ("b", {"p": 1}), ("c", {"p": 2}), ("d", {}))]
+    cv = {"fold_of": {"a": 0, "b": 0, "c": 1, "d": 1}, "confidence": {"a": 0.9, "b": 0.3, "c": 0.5, "d": 0.1},
+          "rank": {"a": ["p"], "b": ["p"], "c": ["q"], "d": ["p"]}}
+    first, second = learning.verdict_by_fold(groups, cv, 0.4)
+    assert (first["flagged"], first["hits"], first["truly_without_answer"]) == (1, 1, 1)  # b
+    assert (second["flagged"], second["hits"], second["hits_top10"], second["without_answer_in_top10"]) == (1, 1, 1, 2)
