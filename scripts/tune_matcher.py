@@ -37,10 +37,12 @@ DATA = ROOT.parent / "shared" / "data"
 DROPS = {"clause similarity": ["clause_max", "clause_mean"], "need similarity": ["need_semantic"],
          "key phrases (IDF)": ["keyphrase", "title_coverage"], "glossary feature": ["glossary"],
          "IPC coherence": ["ipc_coherence"], "fused rank": ["fused"], "lexical (BM25)": ["lexical", "coverage"]}
-VERDICT_EVIDENCE = {"cosines, key phrases, glossary, coverage": [f for f in learning.CONFIDENCE_FEATURES if f != "ipc_coherence"],
-                    "the same + IPC coherence (shipped)": learning.CONFIDENCE_FEATURES,
-                    "the same + title coverage": learning.CONFIDENCE_FEATURES + ["title_coverage"],
-                    "the same + lexical": learning.CONFIDENCE_FEATURES + ["lexical"]}
+VERDICT_EVIDENCE = {"cosines, key phrases, glossary, coverage": [f for f in learning.CONFIDENCE_FEATURES
+                                                                 if f != "field_agreement"],
+                    "the same + field agreement (shipped)": learning.CONFIDENCE_FEATURES,
+                    "shipped + title coverage": learning.CONFIDENCE_FEATURES + ["title_coverage"],
+                    "shipped + lexical": learning.CONFIDENCE_FEATURES + ["lexical"]}
+SPLITS = 8  # fold splits the verdict's precision is also measured over (demands shuffled)
 
 
 def configured(corpus, name: str) -> Matcher:
@@ -80,6 +82,12 @@ def verdict_lines(groups, features) -> None:
                           f"{f['without_answer_in_top10']}" for f in learning.verdict_by_fold(groups, cv, tau))
         print(f"  {label:44s} flagged {v['flagged']:2d}; anywhere P/R {pr(v['precision'], v['recall'])}; "
               f"top 10 P/R {pr(v['precision_top10'], v['recall_top10'])}  ({folds})")
+        split = []
+        for seed in range(SPLITS):
+            s = learning.cross_validate(groups, features, 5, kind="logistic", confidence_features=evidence, seed=seed)
+            t = learning.calibrate_threshold(groups, s["confidence"])["threshold"]
+            split.append(learning.verdict_table(groups, s["rank"], s["confidence"], t)["precision"] or 0.0)
+        print(f"  {'':44s} precision over {SPLITS} shuffled fold splits: {' '.join(f'{p:.2f}' for p in split)}")
 
 
 def main() -> None:

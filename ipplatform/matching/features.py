@@ -18,6 +18,10 @@
 - fused: reciprocal-rank-fusion score of the two retrieval legs, divided by the best candidate's
 - ipc_coherence: how much of the demand's inferred technical field (the IPC subclasses of its
   nearest candidates, or its preferred IPC) the offer's IPC covers — pseudo-relevance feedback
+- field_agreement: the same share, always against the IPC mix of the demand's nearest candidates (never
+  the preferred IPC a demand states): low for every offer when those neighbours are scattered over
+  unrelated fields — the corpus holds the demand's words but not its technology. Evidence for the
+  "strong match" verdict only, not a ranking feature
 - industry_affinity: co-occurrence of the demand's GB/T 4754 division with the offer's IPC subclasses,
   learned from the platform's own offers, demands and positive feedback (``Affinity``)
 - region: same county 1, Xinyang 0.6, Henan 0.3, elsewhere 0
@@ -43,9 +47,10 @@ from ipplatform.matching.understand import Understood, title_coverage, weighted_
 TEXT_FEATURES = ("semantic", "need_semantic", "clause_max", "clause_mean", "lexical", "coverage", "keyphrase", "title_coverage",
                  "glossary", "fused", "ipc_coherence")
 PLATFORM_FEATURES = ("industry_affinity", "region", "mode_fit", "price_fit", "freshness", "credit", "preference")
-FEATURES = TEXT_FEATURES + PLATFORM_FEATURES
+VERDICT_FEATURES = ("field_agreement",)  # computed for the verdict's calibration, not ranked on
+FEATURES = TEXT_FEATURES + PLATFORM_FEATURES + VERDICT_FEATURES
 FEATURES_ZH = {"semantic": "语义相似度", "need_semantic": "需求要点语义相似度", "clause_max": "分句语义（最佳）",
-               "clause_mean": "分句语义（平均）", "keyphrase": "关键短语（IDF 加权）", "title_coverage": "专利名称要点覆盖", "neighbourhood": "与最相关结果相近", "glossary": "行业术语对应", "lexical": "关键词匹配", "coverage": "需求词覆盖率", "fused": "综合检索排名", "ipc_coherence": "技术领域（IPC）一致",
+               "clause_mean": "分句语义（平均）", "keyphrase": "关键短语（IDF 加权）", "title_coverage": "专利名称要点覆盖", "neighbourhood": "与最相关结果相近", "glossary": "行业术语对应", "lexical": "关键词匹配", "coverage": "需求词覆盖率", "fused": "综合检索排名", "ipc_coherence": "技术领域（IPC）一致", "field_agreement": "近邻结果技术领域一致",
                "industry_affinity": "行业–IPC 关联", "region": "地域", "mode_fit": "交易方式", "price_fit": "价格与预算",
                "freshness": "发布时间", "credit": "机构信用", "preference": "历史反馈偏好"}
 
@@ -159,10 +164,12 @@ def coverage(tokens: tuple[str, ...], text: str) -> float:
     return sum(len(t) for t in words if t in lowered) / total
 
 
-def ipc_profile(ctx: DemandCtx, cands: list[Candidate], sims: np.ndarray, k: int = 10) -> Counter:
-    """The demand's technical field: preferred IPC if given, else its k nearest candidates' IPC mix."""
+def ipc_profile(ctx: DemandCtx, cands: list[Candidate], sims: np.ndarray, k: int = 10, *,
+                preferred: bool = True) -> Counter:
+    """The demand's technical field: preferred IPC if given (and ``preferred``), else its k nearest
+    candidates' IPC mix."""
     profile: Counter = Counter()
-    if ctx.preferred_ipc:
+    if preferred and ctx.preferred_ipc:
         for code in ctx.preferred_ipc:
             profile[code[:4]] += 1.0
         return profile
@@ -201,6 +208,8 @@ def compute(ctx: DemandCtx, cands: list[Candidate], affinity: Affinity | None = 
     top_fused = max((c.fused for c in cands), default=0.0) or 1.0
     profile = ipc_profile(ctx, cands, sims)
     mass = sum(profile.values()) or 1.0
+    field = ipc_profile(ctx, cands, sims, preferred=False) if ctx.preferred_ipc else profile
+    field_mass = sum(field.values()) or 1.0
     out = []
     for n, (c, sim) in enumerate(zip(cands, sims)):
         ipcs = {x[:4] for x in c.ipc}
@@ -218,6 +227,7 @@ def compute(ctx: DemandCtx, cands: list[Candidate], affinity: Affinity | None = 
             "coverage": coverage(ctx.tokens, c.text),
             "fused": c.fused / top_fused,
             "ipc_coherence": sum(profile[i] for i in ipcs) / mass,
+            "field_agreement": sum(field[i] for i in ipcs) / field_mass,
             "neighbourhood": float(hood[n]),
             "industry_affinity": affinity.score(ctx.industry, list(ipcs)) if affinity else 0.0,
             "region": region_score(ctx.region, c.county),

@@ -9,7 +9,7 @@ for the platform features, the per-feature contributions that explain a score, a
   mode, price, freshness, credit, industry affinity, learned preference), which a judged title corpus
   cannot teach, come from their designed weights, added on top.
 - The verdict: a logistic model over *absolute* evidence (cosines, key-phrase and glossary coverage,
-  IPC coherence — how much of the technical field the demand's nearest offers agree on the offer
+  field agreement — how much of the technical field the demand's nearest offers agree on the offer
   covers, low for all of them when those neighbours are scattered over unrelated fields; never scores
   relative to the best candidate, which always crown some top result) gives the probability that an
   offer directly answers the demand; "no strong match" when the best of the top 10 is below a

@@ -10,7 +10,9 @@ import pytest
 
 from ipplatform.matching import learning, train, train_feedback
 from ipplatform.matching.enums import CooperationIntent
-from ipplatform.matching.features import FEATURES, PLATFORM_FEATURES, TEXT_FEATURES
+import numpy as np
+
+from ipplatform.matching.features import FEATURES, PLATFORM_FEATURES, TEXT_FEATURES, Candidate, DemandCtx, compute
 from ipplatform.matching.glossary_models import RankerModel
 from ipplatform.matching.ranker import SHIPPED, LearnedRanker, Ranker, load_ranker
 from tests.matching.test_evaluate import files  # noqa: F401  (the tiny corpus, demands and judgements)
@@ -24,7 +26,8 @@ def test_the_shipped_model_scores_and_explains_itself():
     ranker = load_ranker()
     assert isinstance(ranker, LearnedRanker) and ranker.source == SHIPPED.name
     good = _row(semantic=0.9, need_semantic=0.9, clause_max=0.9, clause_mean=0.8, lexical=1.0, coverage=0.8,
-                keyphrase=0.8, title_coverage=0.8, glossary=1.0, fused=1.0, ipc_coherence=0.8, region=1.0, credit=1.0)
+                keyphrase=0.8, title_coverage=0.8, glossary=1.0, fused=1.0, ipc_coherence=0.8, field_agreement=0.8, region=1.0,
+                credit=1.0)
     poor = _row(semantic=0.5, need_semantic=0.5, clause_max=0.5, clause_mean=0.4, fused=0.2, credit=1.0)
     s_good, s_poor = ranker.score_many([good, poor])
     assert s_good > s_poor
@@ -102,9 +105,9 @@ def test_the_verdict_wants_an_offer_in_a_coherent_field():
     """Equal cosines and word coverage: an offer inside the technical field the demand's nearest offers
     agree on can be a strong match; the same evidence in a field they are scattered over is not."""
     ranker = load_ranker()
-    assert "ipc_coherence" in ranker.calibration.features
+    assert "field_agreement" in ranker.calibration.features
     row = _row(semantic=0.75, need_semantic=0.75, clause_max=0.75, keyphrase=0.12, coverage=0.12, credit=1.0)
-    coherent, scattered = {**row, "ipc_coherence": 0.8}, {**row, "ipc_coherence": 0.0}
+    coherent, scattered = {**row, "field_agreement": 0.8}, {**row, "field_agreement": 0.0}
     assert ranker.probability(coherent) > ranker.probability(scattered)
     assert ranker.strong(coherent) and not ranker.strong(scattered)
 
@@ -117,3 +120,17 @@ def test_verdict_by_fold_counts_both_definitions():
     first, second = learning.verdict_by_fold(groups, cv, 0.4)
     assert (first["flagged"], first["hits"], first["truly_without_answer"]) == (1, 1, 1)  # b
     assert (second["flagged"], second["hits"], second["hits_top10"], second["without_answer_in_top10"]) == (1, 1, 1, 2)
+
+
+def test_field_agreement_reads_the_neighbours_not_the_stated_ipc():
+    """A demand that states its IPC ranks by it (ipc_coherence), but the verdict's field agreement still
+    asks whether the nearest offers agree on a field: scattered neighbours leave every offer low."""
+    cands = [Candidate(id=i, title=f"t{i}", text=f"t{i}", semantic=0.9 - i / 100, ipc=[ipc]) for i, ipc in
+             enumerate(["A01K", "B65G", "C02F", "F26B", "H02J", "A01K"])]
+    stated = DemandCtx(id=1, text="x", tokens=(), vector=None, preferred_ipc=["A01K"])
+    feats = compute(stated, cands)
+    assert feats[0]["ipc_coherence"] == 1.0 and feats[1]["ipc_coherence"] == 0.0
+    assert 0.0 < feats[0]["field_agreement"] < 0.5 and feats[1]["field_agreement"] > 0.0
+    plain = compute(DemandCtx(id=2, text="x", tokens=(), vector=None), cands)
+    assert [f["field_agreement"] for f in plain] == [f["ipc_coherence"] for f in plain]
+    assert np.isclose(feats[0]["field_agreement"], plain[0]["field_agreement"])
