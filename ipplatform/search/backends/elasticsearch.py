@@ -16,7 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import numpy as np
+import orjson
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, NotFoundError, helpers
+from elasticsearch.serializer import DEFAULT_SERIALIZERS
 
 from ipplatform.search.backends.protocol import SORT_FIELD, BackendUnavailable, Browsed, Leg, Retrieved, resolve
 from ipplatform.search.documents import FACET_FIELDS, KEYWORD_FIELDS, DocType
@@ -26,6 +28,25 @@ FACET_SIZE = 50
 _KEYWORD_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="es-keyword-leg")
 SEMANTIC_ONLY = "semantic_only"  # the aggregation over neighbours the keyword query does not match
 SORT_SOURCE = ["id", "published_at", "price"]
+
+
+class _Orjson:
+    """orjson for the JSON and NDJSON bodies: numpy vectors are written as they are (no ``tolist``), several
+    times faster than the standard library on 512 floats, which is most of a bulk request."""
+
+    def json_dumps(self, data) -> bytes:
+        return orjson.dumps(data, default=self.default, option=orjson.OPT_SERIALIZE_NUMPY)
+
+    def json_loads(self, data: bytes):
+        return orjson.loads(data)
+
+
+SERIALIZERS = {mime: type(f"Orjson{type(base).__name__}", (_Orjson, type(base)), {})()
+               for mime, base in DEFAULT_SERIALIZERS.items() if "json" in mime}
+
+
+def _vector(v) -> np.ndarray:
+    return np.ascontiguousarray(v, dtype=np.float32)
 
 
 def mapping(dims: int) -> dict:
@@ -84,7 +105,8 @@ class ElasticsearchBackend:
         self.prefix = prefix
         self.dims = dims
         self._ensured: set[DocType] = set()
-        self.es = client or Elasticsearch(url, request_timeout=timeout, max_retries=0, retry_on_timeout=False)
+        self.es = client or Elasticsearch(url, request_timeout=timeout, max_retries=0, retry_on_timeout=False,
+                                             serializers=SERIALIZERS)
         # a rebuild's bulk requests (500 documents with their vectors) may take longer than a query
         self._bulk_client = self.es.options(request_timeout=max(timeout, 120.0))
 
@@ -128,7 +150,7 @@ class ElasticsearchBackend:
     def _actions(self, index: str, docs: list[dict], vectors: np.ndarray):
         for doc, vec in zip(docs, vectors):
             yield {"_op_type": "index", "_index": index, "_id": str(doc["id"]),
-                   "_source": {**doc, "vec": np.asarray(vec, dtype=np.float32).tolist()},
+                   "_source": {**doc, "vec": _vector(vec)},
                    "version": doc["version"], "version_type": "external"}
 
     def upsert(self, doc_type: DocType, docs: list[dict], vectors: np.ndarray) -> int:
@@ -182,7 +204,7 @@ class ElasticsearchBackend:
         vector = resolve(vector)
         if vector is not None:
             k = max(semantic_k or window, window)
-            knn = {"field": "vec", "query_vector": np.asarray(vector, dtype=np.float32).tolist(), "k": k,
+            knn = {"field": "vec", "query_vector": _vector(vector), "k": k,
                    "num_candidates": min(max(2 * k, 100), 10000), "filter": flt}
             if floor is not None:  # the raw cosine, not the (1 + cos) / 2 score
                 knn["similarity"] = float(floor)
