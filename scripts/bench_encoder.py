@@ -7,8 +7,8 @@ scripts/bench_relevance.py), and the calibration of the semantic floor.
 
 Floor calibration (what ``ipplatform/search/service.py`` FLOORS holds): the highest cosine, on a 0.005
 grid, at which dev-set nDCG@10 of both semantic-only and hybrid retrieval stays within 0.001 of no floor
-(the service's rule: semantic-only shows neighbours at or above the floor; hybrid ranks with the whole
-semantic leg but adds only semantic hits at or above it). Printed beside it: how many nonsense queries
+(the service's rule: semantic-only shows neighbours at or above the floor; hybrid fuses the keyword leg
+with the neighbours at or above it: one knn serves ranking, count and facets). Printed beside it: how many nonsense queries
 have no patent at or above the floor ("no close match") among the 7,798 real patents.
 """
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from tqdm import tqdm
 
 from ipplatform.database import utcnow
+from ipplatform.search import pipeline
 from ipplatform.search.backends.protocol import SearchBackend
 from ipplatform.search.documents import MODELS, DocType
 from ipplatform.search.indexer import Indexer, embed_documents, load_documents
@@ -54,15 +55,22 @@ def rebuild(session_factory: sessionmaker, backend: SearchBackend, embedder, doc
     with session_factory() as db:
         ids = list(db.scalars(select(model.id).order_by(model.id)))
 
+    def loaded():  # on the pipeline's builder thread, with its own session
+        with session_factory() as db:
+            for i in range(0, len(ids), batch):
+                yield load_documents(db, doc_type, ids[i:i + batch])
+                db.expunge_all()
+
     def batches():
         with session_factory() as db, tqdm(total=len(ids), desc=f"reindex {doc_type.value}", unit="doc",
                                             disable=not progress) as bar:
-            for i in range(0, len(ids), batch):
-                docs = load_documents(db, doc_type, ids[i:i + batch])
+            def encode(docs):
                 vectors = embed_documents(embedder, db, docs)
                 db.commit()  # keep the embedding cache rows
                 bar.update(len(docs))
-                yield docs, vectors
+                return vectors
+
+            yield from pipeline.encoded(loaded(), encode)
 
     backend.rebuild(doc_type, batches(), embedder.dims)
     # Changes committed while building went to the old index (or are still queued): replay them.
