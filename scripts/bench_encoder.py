@@ -112,11 +112,15 @@ def main() -> None:
 
         dense, hybrid = ndcg(None)
         floor, dense_f, hybrid_f = None, dense, hybrid
+        dropped = False
         for candidate in np.round(np.arange(0.60, 0.80, 0.005), 3):
             d_f, h_f = ndcg(float(candidate))
-            if dense - d_f > 0.001 or hybrid - h_f > 0.001:
+            print(f"  floor {candidate:.3f}: dense {d_f:.4f} hybrid {h_f:.4f}", flush=True)
+            dropped = dropped or dense - d_f > 0.001 or hybrid - h_f > 0.001
+            if dropped and candidate >= 0.73:
                 break
-            floor, dense_f, hybrid_f = float(candidate), d_f, h_f
+            if not dropped:
+                floor, dense_f, hybrid_f = float(candidate), d_f, h_f
         backend.close()
         below = sum(float((vecs @ embedder._encode([q])[0]).max()) < (floor or -1) for q in NONSENSE)
         row = {"runtime": runtime, "short_p50": round(pct(q_short, 50), 1), "short_p95": round(pct(q_short, 95), 1),

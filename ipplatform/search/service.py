@@ -43,9 +43,9 @@ MIN_WINDOW = 50  # per leg: RRF over the top 50 of each leg (nDCG@10 on the dev 
 SEMANTIC_K = 200  # the semantic leg counts (and pages through) at most this many neighbours above the floor
 # The semantic floor per model (Embedder.cache_key): the highest cosine at which dev-set nDCG@10 of
 # semantic-only and hybrid search does not drop (scripts/bench_encoder.py calibrates it: m3e-small
-# 0.71, nDCG@10 0.425 / 0.512 with and without it; 0.72 costs 0.005). Other models: no floor unless
-# IPP_SEARCH_SEMANTIC_FLOOR is set.
-FLOORS = {"m3e-small": 0.71}
+# 0.69, nDCG@10 0.4254 / 0.5124 with and without it; since hybrid fuses only the neighbours above the
+# floor, 0.71 costs hybrid 0.0035). Other models: no floor unless IPP_SEARCH_SEMANTIC_FLOOR is set.
+FLOORS = {"m3e-small": 0.69}
 SOURCE_WORDS = 12  # "more like this": the keyword leg asks for at most this many title words
 
 
