@@ -376,7 +376,7 @@ def main() -> None:
                                 "pipeline/encoder": round(piped / bare, 2)})
                 rows.append(row)
                 print(json.dumps(row, ensure_ascii=False), flush=True)
-                print(f"\nstages, {name} at {n:,} (ms p50/p95; embed overlaps engine on Elasticsearch hybrid):")
+                print(f"\nstages, {name} at {n:,} (ms p50/p95; in hybrid, embed overlaps the keyword leg):")
                 print("| stage | " + " | ".join(stages) + " |")
                 print("|---|" + "---|" * len(stages))
                 for k in STAGES:

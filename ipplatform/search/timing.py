@@ -1,9 +1,9 @@
 """Where a search request's time goes: named stages, summed per request, reported in the benchmark
 (scripts/bench_search.py) and as a ``Server-Timing`` response header (the browser's dev tools show it).
 
-Stages (milliseconds): ``seg`` segmentation, ``embed`` query encoding (runs beside the keyword round
-trip on a remote engine, so it may overlap ``engine``), ``engine`` the backend's round trips as the
-client sees them, ``engine_took`` what the engine itself reported, ``fuse`` fusion / sorting / paging,
+Stages (milliseconds): ``seg`` segmentation, ``embed`` query encoding (in hybrid mode it runs beside the
+keyword leg, so it overlaps ``engine``), ``engine`` the backend's work as the client sees it, less any
+wait for that embedding, ``engine_took`` what the engine itself reported, ``fuse`` fusion / sorting / paging,
 ``facets`` facet labels, ``db`` loading the page's rows, ``highlight`` snippets and hit building,
 ``render`` JSON or HTML, ``total`` the whole request.
 """
