@@ -185,9 +185,6 @@ class SearchService:
             sem = got.semantic.hits if got.semantic else []
             if got.keyword and got.semantic:
                 ranked = self.fuse(kw, sem)
-                if floor is not None:  # the semantic leg ranks everything, adds only what is above the floor
-                    keep = {i for i, _ in kw} | {i for i, c in sem if c >= floor}
-                    ranked = [h for h in ranked if h[0] in keep]
                 total = got.union_total if got.union_total is not None else len(ranked)
             elif got.keyword:
                 ranked, total = kw, got.keyword.total
@@ -207,7 +204,7 @@ class SearchService:
         with tm.stage("facets"):
             facets = self._facets(got.facets)
         semantic_total = got.semantic.total if got.semantic else None
-        close = any(floor is None or c >= floor for _, c in sem)
+        close = bool(sem)  # the backends return only neighbours at or above the floor
         return SearchResponse(total=total, page=req.page, page_size=req.page_size, mode=req.mode.value,
                               sort=req.sort.value, took_ms=round(tm.elapsed(), 2), hits=hits, facets=facets,
                               tokens=list(tokens), semantic_floor=floor,
