@@ -25,7 +25,9 @@ from ipplatform.search.documents import FACET_FIELDS, KEYWORD_FIELDS, DocType
 from ipplatform.search.query import SearchFilters
 
 FACET_SIZE = 50
-_KEYWORD_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="es-keyword-leg")
+# One worker per concurrently served hybrid query (each waits on one round trip): as many as the web
+# server's request threads, so queries under load never queue behind each other's keyword legs.
+_KEYWORD_POOL = ThreadPoolExecutor(max_workers=40, thread_name_prefix="es-keyword-leg")
 SEMANTIC_ONLY = "semantic_only"  # the aggregation over neighbours the keyword query does not match
 SORT_SOURCE = ["id", "published_at", "price"]
 

@@ -72,8 +72,8 @@ class SearchBackend(Protocol):
         """Keyword leg when ``tokens``; semantic leg when ``vector``: the ``semantic_k`` (default
         ``window``) nearest neighbours within the filters whose cosine is at least ``floor``, the best
         ``window`` of them returned, all of them counted in its ``total``. ``vector`` may be a callable
-        (a query embedding still being computed): the backend calls it only after its keyword work, so the
-        two overlap. Facets and ``union_total`` are over the union of the legs; with ``values``, each
+        (a query embedding still being computed): the backend calls it only once its keyword request is under
+        way (Elasticsearch: sent on a worker thread; embedded: run), so the two overlap. Facets and ``union_total`` are over the union of the legs; with ``values``, each
         hit's (published_at, price) for sorting."""
 
     def browse(self, doc_type: DocType, *, filters: SearchFilters, sort: SortOrder, after: list | None,
