@@ -4,7 +4,8 @@
 
 Loads the 7,798 real patents into a throwaway index (the evaluate command's path) and collects every
 demand's candidates and features under several configurations of query understanding (full; without
-the glossary; without setting context clauses aside; with the semantic leg on the whole text), then
+the glossary; without setting context clauses aside; with the semantic leg on the need instead of the
+whole text; with each clause encoded on its own instead of from the need's one encoder pass), then
 scores, by leave-fold-out cross-validation by demand, the learned rankers (logistic regression and
 LightGBM LambdaRank) with all features and with each feature group left out, against the plain RRF
 hybrid of the same run, overall and on the ordinary and hard demands; then the "no strong match"
@@ -52,8 +53,10 @@ def configured(corpus, name: str) -> Matcher:
         m.prepare_corpus = lambda db: (prepare(db), setattr(m, "glossary", Glossary()))
     elif name == "no context split":
         m.split_context = False
-    elif name == "whole text on the semantic leg":
-        m.retrieve_whole = True
+    elif name == "need on the semantic leg":
+        m.retrieve_whole = False
+    elif name == "clauses encoded on their own":
+        m.late_clauses = False
     return m
 
 
@@ -98,7 +101,7 @@ def main() -> None:
     rows = corpus_mod.read_corpus(DATA / "cn-patents-titles-ipc" / "patents.csv")
     demands = evaluate.read_jsonl(DATA / "dev-matching" / "demands.jsonl", ("id", "text"))
     qrels = evaluate.read_qrels(DATA / "dev-matching" / "qrels.jsonl")
-    configs = ["full", "no glossary", "no context split", "whole text on the semantic leg"]
+    configs = ["full", "no glossary", "no context split", "need on the semantic leg", "clauses encoded on their own"]
     collected = {}
     with evaluate.prepare(rows, get_settings().data_dir / "evaluate-cache.sqlite3", backend=args.backend) as corpus:
         for name in configs:

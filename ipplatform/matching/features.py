@@ -38,6 +38,7 @@ import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,6 +73,21 @@ class DemandCtx:
     understood: Understood | None = None  # need vs context, key phrases, glossary hits
     need_vector: np.ndarray | None = None  # of understood.query_text
     clause_vectors: np.ndarray | None = None  # one row per need clause
+    pending: Future | None = None  # the need and clause vectors while they are being encoded (rows: need, clauses)
+
+    def resolve(self) -> DemandCtx:
+        """Wait for the need and clause vectors when they are still being encoded."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            vecs = pending.result()
+            self.need_vector, self.clause_vectors = vecs[0], vecs[1:]
+        return self
+
+    def resolve_if_done(self) -> DemandCtx:
+        return self.resolve() if self.pending is not None and self.pending.done() else self
+
+    def need_vector_now(self) -> np.ndarray | None:
+        return self.resolve().need_vector
 
 
 @dataclass
@@ -184,7 +200,7 @@ def compute(ctx: DemandCtx, cands: list[Candidate], affinity: Affinity | None = 
             now: float | None = None) -> list[dict[str, float]]:
     if not cands:
         return []
-    u = ctx.understood
+    u = ctx.resolve().understood
     vecs = [c.vector for c in cands]
     exact = ctx.vector is not None and all(v is not None for v in vecs)
     V = np.stack(vecs) if exact else None

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from ipplatform.matching.metrics import ndcg_at, verdict
-from ipplatform.matching.ranker import Calibration
+from ipplatform.matching.ranker import Calibration, Ranker
 
 # The verdict's evidence. All absolute (no share of the best candidate's score): cosines, key-phrase and
 # glossary coverage, and field agreement, the share of the technical field of the demand's nearest offers
@@ -153,6 +153,20 @@ def verdict_by_fold(groups: list[Group], cv: dict, tau: float) -> list[dict]:
         out.append({"fold": k + 1, **v, "hits": round((v["precision"] or 0) * v["flagged"]),
                     "hits_top10": round((v["precision_top10"] or 0) * v["flagged"])})
     return out
+
+
+def platform_scale(model: Model, groups: list[Group]) -> float:
+    """How much wider the model's scores spread within a demand's candidates than the linear ranker's (median
+    over the demands of the ratio of standard deviations): the designed platform weights (region, credit,
+    learned preference …) were set against the linear scores, so they are scaled by it to keep their
+    intended pull (logistic on the development set: about 6)."""
+    linear = Ranker()
+    ratios = []
+    for g in groups:
+        a, b = np.std(model.scores(g.feats)), np.std(linear.score_many(g.feats))
+        if len(g.feats) > 1 and b > 1e-9:
+            ratios.append(a / b)
+    return float(np.median(ratios)) if ratios else 1.0
 
 
 def to_file(model: Model, groups: list[Group], cal: LogisticRegression, tau: float, report: dict) -> dict:

@@ -28,8 +28,8 @@ from ipplatform.matching import corpus as corpus_mod
 from ipplatform.matching import evaluate, train_feedback
 from ipplatform.matching.features import TEXT_FEATURES
 from ipplatform.matching.learning import (KINDS, LINEAR_C, PARAMS, ROUNDS, Group, Model, calibrate_threshold,
-                                          cross_validate, fit_calibration, to_file, verdict_by_fold,
-                                          verdict_table)
+                                          cross_validate, fit_calibration, platform_scale, to_file,
+                                          verdict_by_fold, verdict_table)
 from ipplatform.matching.ranker import SHIPPED, LearnedRanker
 
 def judged_groups(judged: list[evaluate.Judged], pub_of: dict[int, str], qrels: dict) -> list[Group]:
@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
               "verdict_out_of_fold": verdict_table(groups, cv["rank"], cv["confidence"], tau["threshold"]),
               "verdict_by_fold": verdict_by_fold(groups, cv, tau["threshold"]),
               "params": {"lambdarank": {**PARAMS, "rounds": ROUNDS}, "logistic": {"C": LINEAR_C}},
+              "platform_scale": round(platform_scale(model, groups), 3),
               "seconds": round(time.perf_counter() - t0, 1)}
     data = to_file(model, groups + extra, cal, tau["threshold"], report)
     out = args.out or get_settings().data_dir / "ranker" / f"ranker-{datetime.now():%Y%m%d-%H%M%S}.json"

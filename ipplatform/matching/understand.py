@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ipplatform.search import text as textmod
 
@@ -172,11 +173,18 @@ def understand(text: str, glossary: Glossary | None = None, idf: Idf | None = No
     return Understood(text, need, context, hits, keyphrases, tokens, technical, idf)
 
 
+@lru_cache(maxsize=100_000)
+def offer_title_words(title: str) -> tuple[str, ...]:
+    """``need_tokens`` of an offer title, kept in process: the same candidates come back at every
+    re-match, and segmenting their titles was a fifth of a re-match's time."""
+    return tuple(need_tokens(title))
+
+
 def title_coverage(title: str, need: str, idf: Idf | None) -> float:
     """Share of the IDF mass of an offer's title words that the demand's need (with its glossary terms)
     contains: a title all about what the demand asks for scores 1."""
     idf = idf or Idf()
-    words = need_tokens(title)
+    words = offer_title_words(title)
     total = sum(idf.weight(w) for w in words)
     return sum(idf.weight(w) for w in words if w in need) / total if total else 0.0
 
