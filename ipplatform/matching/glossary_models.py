@@ -16,7 +16,8 @@ from ipplatform.database import Base, TimestampMixin
 
 INDUSTRIES = {  # key → 中文名 (the glossary's industries: Xinyang's main ones, plus a general list)
     "tea": "茶叶", "agriculture": "种植与农机", "aquaculture": "水产与畜禽养殖", "food": "食品与粮油加工",
-    "materials": "新材料", "energy": "能源与电力", "equipment": "装备制造", "general": "通用",
+    "materials": "新材料", "energy": "能源与电力", "equipment": "装备制造", "textiles": "纺织服装",
+    "electronics": "电子信息", "construction": "建筑建材", "medicine": "医药健康", "general": "通用",
 }
 
 

@@ -11,7 +11,8 @@ from pydantic_core import PydanticCustomError
 from ipplatform.common.schemas import AppSchema, InputSchema
 from ipplatform.common.validators import CleanText
 
-Industry = Literal["tea", "agriculture", "aquaculture", "food", "materials", "energy", "equipment", "general"]
+Industry = Literal["tea", "agriculture", "aquaculture", "food", "materials", "energy", "equipment", "textiles",
+                   "electronics", "construction", "medicine", "general"]
 Term = Annotated[CleanText, Field(min_length=1, max_length=30)]
 
 
@@ -23,7 +24,8 @@ def _terms(values: list[str]) -> list[str]:
 
 
 class GlossaryTermCreate(InputSchema):
-    industry: Industry = Field(description="tea, agriculture, aquaculture, food, materials, energy, equipment, general")
+    industry: Industry = Field(description="tea, agriculture, aquaculture, food, materials, energy, equipment, "
+                               "textiles, electronics, construction, medicine, general")
     colloquial: list[Term] = Field(min_length=1, max_length=20, description="everyday words that trigger the entry")
     technical: list[Term] = Field(min_length=1, max_length=20, description="terms patents use, searched for as well")
     note: CleanText | None = Field(None, max_length=500)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ipplatform import migrate
 from ipplatform.auth.enums import Role
 from ipplatform.database import make_engine, session_factory
-from ipplatform.matching.glossary_seed import SEED
+from ipplatform.matching.glossary_seed import SEED, SEED_0017
 from ipplatform.matching.glossary_models import GlossaryTerm
 from ipplatform.organisations.enums import OrgKind
 from tests import factories as f
@@ -14,8 +14,9 @@ from tests import factories as f
 
 def _people(db):
     with db.begin():
-        if not db.query(GlossaryTerm).count():  # PostgreSQL tests start from truncated tables: seed as 0016 does
-            db.add_all(GlossaryTerm(industry=i, colloquial=list(c), technical=list(t), active=True) for i, c, t in SEED)
+        if not db.query(GlossaryTerm).count():  # PostgreSQL tests start from truncated tables: seed as 0016/0017 do
+            db.add_all(GlossaryTerm(industry=i, colloquial=list(c), technical=list(t), active=True)
+                       for i, c, t in SEED + SEED_0017)
         office = f.org(db, OrgKind.IP_OFFICE)
         staff = f.user(db, office, Role.OFFICE_STAFF)
         firm = f.org(db, OrgKind.ENTERPRISE)
@@ -29,8 +30,8 @@ def test_the_migration_seeds_the_glossary(tmp_path):
     engine = make_engine(url)
     with session_factory(engine)() as db:
         rows = db.query(GlossaryTerm).all()
-        assert len(rows) == len(SEED) and all(t.active for t in rows)
-        assert {tuple(t.colloquial) for t in rows} == {c for _, c, _ in SEED}
+        assert len(rows) == len(SEED) + len(SEED_0017) and all(t.active for t in rows)
+        assert {(t.industry, tuple(t.colloquial)) for t in rows} == {(i, c) for i, c, _ in SEED + SEED_0017}
     engine.dispose()
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ipplatform.matching.glossary_seed import SEED
+from ipplatform.matching.glossary_models import INDUSTRIES
+from ipplatform.matching.glossary_seed import SEED, SEED_0017
 from ipplatform.matching.understand import (Glossary, GlossaryEntry, Idf, split_clauses, title_coverage, understand,
                                             weighted_coverage)
 
@@ -52,10 +53,12 @@ def test_idf_weights_rare_words_over_common_ones():
 
 
 def test_the_seed_covers_the_issue_examples_and_each_industry():
-    glossary = Glossary(GlossaryEntry(i, *entry) for i, entry in enumerate(SEED))
-    for text, term in (("鱼浮头了", "增氧"), ("谷壳怎么处理", "稻壳"), ("机器老趴窝", "故障预警"), ("想存便宜电", "谷电储能")):
+    seed = SEED + SEED_0017
+    glossary = Glossary(GlossaryEntry(i, *entry) for i, entry in enumerate(seed))
+    for text, term in (("鱼浮头了", "增氧"), ("谷壳怎么处理", "稻壳"), ("机器老趴窝", "故障预警"), ("想存便宜电", "谷电储能"),
+                       ("羽绒服老是钻绒", "防钻绒"), ("家里墙返潮", "防潮"), ("村卫生室的医疗垃圾", "医疗废物"),
+                       ("电路板虚焊", "焊点")):
         assert any(term in h.technical for h in glossary.find(text)), text
-    assert {industry for industry, _, _ in SEED} == {"tea", "agriculture", "aquaculture", "food", "materials", "energy",
-                                                      "equipment", "general"}
-    words = [(industry, w) for industry, colloquial, _ in SEED for w in colloquial]
+    assert {industry for industry, _, _ in seed} == set(INDUSTRIES)
+    words = [(industry, w) for industry, colloquial, _ in seed for w in colloquial]
     assert len(words) == len(set(words)), "a colloquial word heads one entry per industry"
