@@ -37,6 +37,7 @@ from ipplatform.search import fusion
 from ipplatform.search import text as textmod
 from ipplatform.search.backends.protocol import SearchBackend
 from ipplatform.search.documents import EMBED_CHARS, DocType, body_text, embed_text, offer_body
+from ipplatform.search.embeddings import content_hash
 from ipplatform.search.query import SearchFilters
 
 CANDIDATES_PER_LEG = 100
@@ -44,6 +45,7 @@ TOKEN_CHARS = 500  # a demand's words are taken from this much of its text
 AFFINITY_MAX_AGE_S = 3600  # the affinity reads every published offer, so it is not relearned for each match
 GLOSSARY_MAX_AGE_S = 60  # staff edits to the glossary apply within a minute (at once in this process)
 DERIVED_VECTORS = 10_000  # demands whose need and clause vectors are kept in process (~100 MB at 512 dims)
+OFFER_VECTORS = 20_000  # candidate offers' vectors kept in process (~40 MB at 512 dims)
 IDF_OFFERS = 50_000  # IDF is counted over the newest published offers, at most this many
 # A new demand's need is encoded here while the matcher retrieves (the semantic leg with the whole
 # text's vector, which the index already holds), loads the candidates and their cached vectors (ONNX
@@ -117,6 +119,7 @@ class Matcher:
         self._glossary_version = glossary_service.version()
         self.vector_db = vector_db  # a session factory holding the offers' cached vectors (default: the db)
         self._vectors: OrderedDict[tuple, np.ndarray] = OrderedDict()  # (need, clauses) → need + clause vectors
+        self._offers: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()  # (model, content hash) → vector
         self._vectors_lock = threading.Lock()
         self.affinity = affinity or Affinity()
         # monotonic time of the last learn_affinity; an affinity given here counts as fresh
@@ -194,6 +197,29 @@ class Matcher:
 
         return _ENCODE_POOL.submit(encode)
 
+    def _offer_vectors(self, db: Session, texts: list[str]) -> list[np.ndarray]:
+        """The candidates' vectors (rows aligned with ``texts``): kept in process by content hash, the rest
+        from the embedding cache (``vector_db`` or ``db``), where the indexer left them."""
+        keys = [(self.embedder.cache_key, content_hash(t)) for t in texts]
+        with self._vectors_lock:
+            got = {k: self._offers[k] for k in keys if k in self._offers}
+            for k in got:
+                self._offers.move_to_end(k)
+        missing = [t for k, t in dict(zip(keys, texts)).items() if k not in got]
+        if missing:
+            if self.vector_db is not None:
+                with self.vector_db() as vdb:
+                    fresh = self.embedder.encode_documents(missing, db=vdb)
+            else:
+                fresh = self.embedder.encode_documents(missing, db=db)
+            new = {(self.embedder.cache_key, content_hash(t)): v for t, v in zip(missing, fresh)}
+            got.update(new)
+            with self._vectors_lock:
+                self._offers.update(new)
+                while len(self._offers) > OFFER_VECTORS:
+                    self._offers.popitem(last=False)
+        return [got[k] for k in keys]
+
     def context_for_demand(self, db: Session, demand: Demand, preferences: dict[str, float] | None = None) -> DemandCtx:
         org = demand.organisation
         return self.context_for_text(
@@ -232,14 +258,8 @@ class Matcher:
         floor = min(sem_scores.values()) if sem_scores else 0.0
         out = []
         ids = [i for i in fused if i in offers]
-        vectors: list = [None] * len(ids)
         texts = [embed_text(offers[i].title, offer_body(offers[i])) for i in ids]
-        if not self.legacy:
-            if self.vector_db is not None:
-                with self.vector_db() as vdb:
-                    vectors = list(self.embedder.encode_documents(texts, db=vdb))
-            else:
-                vectors = list(self.embedder.encode_documents(texts, db=db))
+        vectors: list = [None] * len(ids) if self.legacy else self._offer_vectors(db, texts)
         for i, vec, text in zip(ids, vectors, texts):
             o = offers[i]
             out.append(Candidate(vector=vec,
