@@ -1,12 +1,14 @@
 """Interpretable match features, each in [0, 1] (or [-1, 1] for learned preferences).
 
-- semantic: cosine similarity of the sentence embeddings of the demand's whole text and the offer
+- semantic: cosine similarity of the sentence embeddings of the demand's whole text (the vector the
+  semantic leg retrieves with) and the offer
   (exact, from the offer's cached vector; without one, from the kNN leg, whose lowest cosine stands in
   for an offer only the keyword leg found)
 - need_semantic: cosine of the offer with the demand's *need* (context clauses left out, glossary terms
   added: ``understand.py``)
 - clause_max / clause_mean: best and mean cosine of the offer with the need's clauses one by one (a
-  long demand often asks for two things; one clause answered well counts)
+  long demand often asks for two things; one clause answered well counts); each clause's vector is
+  pooled from the need's one encoder pass (``need_vectors.py``)
 - keyphrase: share of the need's IDF-weighted words (IDF over the platform's offers) in the offer's text
 - title_coverage: share of the offer title's IDF-weighted words that the demand's need contains
 - neighbourhood: cosine of the offer with the centroid of the five candidates both legs agree on most
