@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ipplatform.search.onnx_encoder import OnnxEncoder
-
 
 def clause_spans(clauses: list[str], sep: str = "，") -> list[tuple[int, int]]:
     """Character spans of the clauses in ``sep.join(clauses)``."""
@@ -50,17 +48,9 @@ def pooled_spans(states: np.ndarray, offsets: list[tuple[int, int]], special: li
 def encode_need(embedder, need_text: str, clauses: list[str]) -> np.ndarray:
     """Rows: the need's vector, then one per clause (``clauses`` as they occur, joined by "，", at the
     start of ``need_text``)."""
-    model = getattr(embedder, "_model", None)
-    if not isinstance(model, OnnxEncoder):
+    got = embedder.token_states(need_text)
+    if got is None:
         return embedder.encode_documents([need_text, *clauses])
-    enc = model._tokenizer.encode_batch([need_text])[0]
-    ids = np.array([enc.ids], dtype=np.int64)
-    feed = {"input_ids": ids, "attention_mask": np.array([enc.attention_mask], dtype=np.int64),
-            "token_type_ids": np.array([enc.type_ids], dtype=np.int64)}
-    with embedder._lock:
-        states = model._session.run(None, {k: v for k, v in feed.items() if k in model._inputs})[0][0]
-        embedder.encoded += 1
-    states = states.astype(np.float32)
+    states, offsets, special = got
     need = _unit(states.mean(axis=0))  # no padding in a batch of one: every token counts
-    return np.vstack([need[None, :], pooled_spans(states, enc.offsets, enc.special_tokens_mask,
-                                                  clause_spans(clauses))])
+    return np.vstack([need[None, :], pooled_spans(states, offsets, special, clause_spans(clauses))])

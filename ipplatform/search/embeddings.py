@@ -112,6 +112,16 @@ class Embedder:
             self.encoded += len(texts)
         return np.asarray(vecs, dtype=np.float32)
 
+    def token_states(self, text: str) -> tuple[np.ndarray, list[tuple[int, int]], list[int]] | None:
+        """``text``'s token states, character offsets and special-token flags (``OnnxEncoder.token_states``),
+        or None when the runtime does not expose them (PyTorch through sentence-transformers)."""
+        if not isinstance(self._model, OnnxEncoder):
+            return None
+        with self._lock:
+            out = self._model.token_states(text)
+            self.encoded += 1
+        return out
+
     def encode_query(self, text: str) -> np.ndarray:
         key = content_hash(text)
         with self._lock:

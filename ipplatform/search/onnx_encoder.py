@@ -117,6 +117,19 @@ class OnnxEncoder:
         self._tokenizer.enable_truncation(limit)
         self._tokenizer.enable_padding(pad_id=int(config.get("pad_token_id", 0)))
 
+    def _feed(self, enc: list) -> dict[str, np.ndarray]:
+        feed = {"input_ids": np.array([e.ids for e in enc], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
+        return {k: v for k, v in feed.items() if k in self._inputs}
+
+    def token_states(self, text: str) -> tuple[np.ndarray, list[tuple[int, int]], list[int]]:
+        """One text's last hidden states (tokens × dims, float32; a batch of one, so no padding), each
+        token's character offsets in ``text`` and its special-token flag (1 for [CLS]/[SEP])."""
+        enc = self._tokenizer.encode_batch([text])
+        hidden = self._session.run(None, self._feed(enc))[0][0]
+        return hidden.astype(np.float32), list(enc[0].offsets), list(enc[0].special_tokens_mask)
+
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         out = np.zeros((len(texts), self.dims), dtype=np.float32)
         # Similar lengths in one batch: less padding (sentence-transformers sorts the same way).
@@ -124,10 +137,8 @@ class OnnxEncoder:
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
             enc = self._tokenizer.encode_batch([texts[i] for i in idx])
-            feed = {"input_ids": np.array([e.ids for e in enc], dtype=np.int64),
-                    "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
-                    "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
-            hidden = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+            feed = self._feed(enc)
+            hidden = self._session.run(None, feed)[0]
             mask = feed["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
             out[idx] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)

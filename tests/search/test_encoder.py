@@ -28,3 +28,20 @@ def test_int8_is_close_and_cached_apart(reference_vectors):
     assert int8.cache_key == "m3e-small#int8"
     cos = (int8._encode(TEXTS) * reference_vectors).sum(axis=1)
     assert cos.min() > 0.97
+
+
+def test_token_states_pool_to_the_text_vector_and_locate_each_token(embedder):
+    text = "一种茶叶杀青机，带温度控制"
+    before = embedder.encoded
+    states, offsets, special = embedder.token_states(text)
+    assert embedder.encoded == before + 1
+    assert states.shape == (len(offsets), embedder.dims) == (len(special), embedder.dims)
+    assert special[0] == 1 and special[-1] == 1 and sum(special) == 2  # [CLS] … [SEP]
+    mean = states.mean(axis=0)
+    assert float(mean @ embedder._encode([text])[0]) / np.linalg.norm(mean) > 0.9999
+    words = "".join(text[a:b] for (a, b), s in zip(offsets, special) if not s)
+    assert words == text  # every character of the text belongs to exactly one token, in order
+
+
+def test_token_states_are_not_offered_by_the_pytorch_runtime():
+    assert Embedder(runtime="torch").token_states("茶叶") is None
