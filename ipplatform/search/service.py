@@ -162,7 +162,7 @@ class SearchService:
         elif req.q:
             with tm.stage("seg"):
                 tokens = textmod.query_tokens(req.q) if want_kw else ()
-            if want_vec and tokens:  # hybrid: the query is embedded while the backend runs the keyword leg
+            if want_vec and tokens:  # hybrid: the backend awaits the embedding when it needs it (see retrieve)
                 vector = self._pending_vector(req.q, tm)
             elif want_vec:
                 with tm.stage("embed"):
@@ -214,8 +214,9 @@ class SearchService:
 
     def _pending_vector(self, q: str, tm: Timings) -> Callable[[], np.ndarray]:
         """The query's embedding, computed on a worker thread (the encoder releases the GIL) while the
-        backend runs the keyword leg; the backend calls the result when it needs the vector. ``embed``
-        is the encoding itself, ``embed_wait`` the time the backend then still waited for it."""
+        backend does what it can without it (the embedded backend: its keyword leg); the backend calls the
+        result when it needs the vector. ``embed`` is the encoding itself, ``embed_wait`` the time the
+        backend then still waited for it."""
         embedder = self._embedder_provider()
 
         def embed():

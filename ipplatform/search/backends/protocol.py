@@ -72,9 +72,10 @@ class SearchBackend(Protocol):
         """Keyword leg when ``tokens``; semantic leg when ``vector``: the ``semantic_k`` (default
         ``window``) nearest neighbours within the filters whose cosine is at least ``floor``, the best
         ``window`` of them returned, all of them counted in its ``total``. ``vector`` may be a callable
-        (a query embedding still being computed): the backend calls it only once its keyword request is under
-        way (Elasticsearch: sent on a worker thread; embedded: run), so the two overlap. Facets and ``union_total`` are over the union of the legs; with ``values``, each
-        hit's (published_at, price) for sorting."""
+        (a query embedding still being computed), called when the backend needs the vector: the embedded
+        backend first runs its keyword leg (FTS5 outside the GIL, so the two overlap), Elasticsearch awaits
+        it and then sends both legs in one ``_msearch``. Facets and ``union_total`` are over the union of
+        the legs; with ``values``, each hit's (published_at, price) for sorting."""
 
     def browse(self, doc_type: DocType, *, filters: SearchFilters, sort: SortOrder, after: list | None,
                offset: int, size: int, facets: bool) -> Browsed:
