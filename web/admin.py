@@ -23,7 +23,7 @@ from ipplatform.dependencies import DbSession
 from ipplatform.organisations.models import Organisation
 from web.dependencies import PageUser
 from web.navigation import NavItem, may
-from web.forms import errors_by_field
+from web.forms import errors_by_field, filter_param
 from web.office_forms import kept, optional
 from web.templating import render
 
@@ -47,8 +47,8 @@ def _orgs(db) -> list[Organisation]:
 
 @router.get("/admin/users", response_class=HTMLResponse)
 def user_list(request: Request, db: DbSession, user: PageUser, page: PageNumber = 1,
-              q: Annotated[CleanText | None, Query(max_length=100)] = None, role: Role | None = None,
-              active: Literal["yes", "no"] | None = None, done: Literal["created", "deactivated", "activated", "password"] | None = None,
+              q: Annotated[CleanText | None, Query(max_length=100)] = None, role: filter_param(Role) = None,
+              active: filter_param(Literal["yes", "no"]) = None, done: Literal["created", "deactivated", "activated", "password"] | None = None,
               who: Annotated[CleanText | None, Query(max_length=64)] = None):
     _admin(user)
     params = PageParams(page=page, page_size=PER_PAGE)

@@ -27,7 +27,7 @@ from ipplatform.outcomes.enums import DealStatus, DealType, deal_type_for
 from ipplatform.outcomes.models import Deal
 from ipplatform.outcomes.schemas import DealCreate, DealDetails, DealRecord
 from web.dependencies import PageUser
-from web.forms import errors_by_field, split_list, wan_to_yuan
+from web.forms import errors_by_field, filter_param, split_list, wan_to_yuan
 from web.navigation import NavItem, may
 from web.templating import render
 
@@ -48,8 +48,8 @@ def _wan(value: Decimal | None) -> str:
 
 @router.get("/deals", response_class=HTMLResponse)
 def deal_list(request: Request, db: DbSession, user: PageUser, page: PageNumber = 1,
-              status: DealStatus | None = None, type: DealType | None = None,  # noqa: A002 (the query's name)
-              side: Literal["from", "to"] | None = None):
+              status: filter_param(DealStatus) = None, type: filter_param(DealType) = None,  # noqa: A002 (the query's name)
+              side: filter_param(Literal["from", "to"]) = None):
     """Deals with a party among the user's organisations (staff: every deal), newest first, filtered."""
     policy.require(user, policy.Action.DEAL_READ, user.organisation)
     scope = policy.org_scope(db, user, policy.Action.DEAL_READ)

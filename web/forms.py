@@ -50,7 +50,7 @@ def _blank_is_none(value):
     return None if isinstance(value, str) and not value.strip() else value
 
 
-def optional(kind):
+def filter_param(kind):
     """A query parameter of type ``kind`` that a filter form may send empty (its "全部…" option): empty is None."""
     return Annotated[kind | None, BeforeValidator(_blank_is_none)]
 

@@ -19,6 +19,7 @@ from ipplatform.matching import glossary_service as service
 from ipplatform.matching.glossary_models import INDUSTRIES, GlossaryTerm
 from ipplatform.matching.glossary_schemas import GlossaryTermCreate, GlossaryTermUpdate, Industry
 from web.dependencies import PageUser
+from web.forms import filter_param
 from web.navigation import NavItem, may
 from web.templating import render
 
@@ -76,7 +77,7 @@ def _values_of(term: GlossaryTerm) -> dict:
 
 @router.get("/glossary", response_class=HTMLResponse)
 def glossary_list(request: Request, db: DbSession, user: PageUser, page: PageNumber = 1,
-                  industry: Industry | None = None, q: Annotated[CleanText | None, Query(max_length=30)] = None,
+                  industry: filter_param(Industry) = None, q: Annotated[CleanText | None, Query(max_length=30)] = None,
                   text: Annotated[CleanText | None, Query(max_length=500)] = None,
                   done: Literal["added", "saved", "deleted"] | None = None):
     _staff(user)
@@ -94,7 +95,7 @@ def _form(request, user, values: dict, errors: dict, term: GlossaryTerm | None =
 
 
 @router.get("/glossary/new", response_class=HTMLResponse)
-def glossary_new(request: Request, user: PageUser, industry: Industry | None = None):
+def glossary_new(request: Request, user: PageUser, industry: filter_param(Industry) = None):
     _staff(user)
     return _form(request, user, {"industry": industry or "", "colloquial": "", "technical": "", "note": "",
                                  "active": True}, {})

@@ -19,7 +19,7 @@ from ipplatform.common.errors import AppError, Conflict, FieldError, Forbidden
 from ipplatform.common.schemas import PageParams
 from ipplatform.common.validators import CleanText
 from ipplatform.organisations import service as org_service
-from web.forms import errors_by_field, optional
+from web.forms import errors_by_field, filter_param
 from web.templating import render
 
 # The lifecycle buttons post to /offers/{id}/{action} and /demands/{id}/{action} only: a catch-all
@@ -42,7 +42,7 @@ class ListQuery:
 
 
 def list_query(page: Annotated[PageParams, Depends()], q: Annotated[CleanText | None, Query(max_length=100)] = None,
-               mode: optional(TransactionMode) = None, mine: bool = False) -> ListQuery:
+               mode: filter_param(TransactionMode) = None, mine: bool = False) -> ListQuery:
     return ListQuery(page=page, q=q or None, mode=mode, mine=mine)
 
 

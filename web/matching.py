@@ -26,7 +26,7 @@ from ipplatform.matching.schemas import FeedbackCreate
 from ipplatform.offers.dependencies import VisibleOffer
 from ipplatform.outcomes import service as outcomes_service
 from web.dependencies import PageUser
-from web.forms import errors_by_field
+from web.forms import errors_by_field, filter_param
 from web.navigation import NavItem, may
 from web.templating import render
 
@@ -60,9 +60,9 @@ class InboxQuery:
 
 
 def inbox_query(page: PageNumber = 1,
-                status: Annotated[Literal["active", "suggested", "viewed", "contacted", "negotiating", "agreed",
-                                          "declined"] | None, Query()] = None,
-                side: Literal["demand", "offer"] | None = None, strong: bool = False) -> InboxQuery:
+                status: filter_param(Literal["active", "suggested", "viewed", "contacted", "negotiating", "agreed",
+                                             "declined"]) = None,
+                side: filter_param(Literal["demand", "offer"]) = None, strong: bool = False) -> InboxQuery:
     return InboxQuery(page=page, status=status, side=side, strong=strong)
 
 

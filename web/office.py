@@ -28,7 +28,7 @@ from ipplatform.patents.enums import PatentKind
 from web import admin, office_orgs
 from web.dependencies import PageUser
 from web.navigation import NavItem, may
-from web.forms import errors_by_field
+from web.forms import errors_by_field, filter_param
 from web.office_forms import kept, optional
 from web.templating import render, wan
 
@@ -179,7 +179,7 @@ def _dishonest_page(request, db, user, q, state, page, values=None, errors=None,
 
 @router.get("/office/dishonest", response_class=HTMLResponse)
 def dishonest_list(request: Request, db: DbSession, user: PageUser, page: PageNumber = 1,
-                   q: Annotated[CleanText | None, Query(max_length=100)] = None, state: EntryState | None = None,
+                   q: Annotated[CleanText | None, Query(max_length=100)] = None, state: filter_param(EntryState) = None,
                    done: Literal["added", "expired", "removed"] | None = None):
     _staff(user)
     message = {"added": "已列入失信名单。", "expired": "已设置列入截止日期。", "removed": "已删除该条目。"}.get(done or "")

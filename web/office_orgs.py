@@ -21,7 +21,7 @@ from ipplatform.organisations import service as orgs
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.schemas import OrganisationCreate, OrganisationUpdate
 from web.dependencies import PageUser
-from web.forms import errors_by_field
+from web.forms import errors_by_field, filter_param
 from web.office_forms import industry_groups, kept, optional
 from web.templating import render
 
@@ -58,8 +58,8 @@ def _values(org) -> dict[str, str]:
 
 @router.get("/office/organisations", response_class=HTMLResponse)
 def org_list(request: Request, db: DbSession, user: PageUser, page: PageNumber = 1,
-             q: Annotated[CleanText | None, Query(max_length=100)] = None, kind: OrgKind | None = None,
-             verified: Literal["yes", "no"] | None = None, done: Literal["created", "saved", "verified",
+             q: Annotated[CleanText | None, Query(max_length=100)] = None, kind: filter_param(OrgKind) = None,
+             verified: filter_param(Literal["yes", "no"]) = None, done: Literal["created", "saved", "verified",
                                                                           "unverified"] | None = None):
     policy.require(user, policy.Action.ORG_ADMINISTER)
     params = PageParams(page=page, page_size=PER_PAGE)

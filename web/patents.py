@@ -23,7 +23,7 @@ from ipplatform.patents.models import Patent
 from ipplatform.patents.schemas import PatentCreate, PatentUpdate
 from web import listings
 from web.dependencies import PageUser
-from web.forms import errors_by_field, optional, split_list
+from web.forms import errors_by_field, filter_param, split_list
 from web.navigation import NavItem
 from web.templating import render
 
@@ -42,9 +42,9 @@ PagePatent = Annotated[Patent, Depends(_patent_or_404)]
 
 @router.get("/patents", response_class=HTMLResponse)
 def patent_list(request: Request, db: DbSession, user: PageUser, page: Annotated[PageParams, Depends()],
-                org_id: optional(Id) = None, q: Annotated[CleanText | None, Query(max_length=100)] = None,
-                status: optional(LegalStatus) = None, kind: optional(PatentKind) = None,
-                saved: optional(Id) = None):
+                org_id: filter_param(Id) = None, q: Annotated[CleanText | None, Query(max_length=100)] = None,
+                status: filter_param(LegalStatus) = None, kind: filter_param(PatentKind) = None,
+                saved: filter_param(Id) = None):
     """One organisation's patents (patents are public): the user's own by default; an agency member switches
     to the organisations it acts for. Management buttons only for those who may manage them."""
     org = org_service.get(db, org_id or user.org_id)
