@@ -139,11 +139,31 @@ def test_dishonest_api_expires_and_removes(client, db, office):
     assert client.delete(f"/api/credit/dishonest/{created['id']}", headers=staff).status_code == 404
 
 
+def test_an_untouched_organisation_form_keeps_a_class_level_industry(client, db, office):
+    """Seeded and API organisations carry GB/T 4754 classes (小类, 4 digits): the form shows the class in the
+    picker's detail select, so saving it unchanged keeps the industry."""
+    with db.begin():
+        org = f.org(db, OrgKind.ENTERPRISE, name="光山县羽绒制品（测试）", industry_code="1830")
+    login(client, "staff")
+    edit = client.get(f"/office/organisations/{org.id}/edit").text
+    assert re.search(r'<option value="18" selected>', edit) and re.search(r'<option value="1830" selected>', edit)
+    untouched = {"name": org.name, "county_code": org.county_code, "industry_code": "18",
+                 "industry_code_detail": "1830", "custodian_org_id": ""}  # what the browser sends back
+    assert f.form_post(client, f"/office/organisations/{org.id}/edit", data=untouched,
+                       follow_redirects=False).status_code == 303
+    db.expire_all()
+    assert db.get(Organisation, org.id).industry_code == "1830"
+    division_only = {**untouched, "industry_code_detail": ""}
+    f.form_post(client, f"/office/organisations/{org.id}/edit", data=division_only)
+    db.expire_all()
+    assert db.get(Organisation, org.id).industry_code == "18"
+
+
 def test_organisations_are_registered_edited_and_verified(client, db, office):
     login(client, "staff")
     form = client.get("/office/organisations/new").text
-    assert '<optgroup label="C 制造业">' in form  # sections with their divisions and groups
-    assert re.search(r'<option value="15"\s*>15 ', form) and re.search(r'<option value="153"\s*>　153 ', form)
+    assert '<optgroup label="C 制造业">' in form  # the shared industry picker: sections with their divisions,
+    assert re.search(r'<option value="15">15 ', form) and '"1530"' in form  # groups and classes in its detail tree
     assert "豫南运营中心（测试）" in form and "云雾茶业（测试）" not in form.split('name="custodian_org_id"')[1]
     base = {"kind": "university", "credit_code": f.credit_code("411502"), "name": "信阳农林研究院（测试）",
             "county_code": "411502", "industry_code": "73"}

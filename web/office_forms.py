@@ -1,5 +1,5 @@
 """What the office and administration forms share: the posted values kept for the form shown again and the
-pickers' options (GB/T 4754 industries grouped by section, divisions). Their errors come from
+pickers' options (GB/T 4754 sections, divisions). Their errors come from
 ``web.forms.errors_by_field`` with each form's own label table."""
 
 from __future__ import annotations
@@ -17,19 +17,6 @@ def kept(form, names) -> dict[str, str]:
 def optional(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
-
-
-@lru_cache(maxsize=1)
-def industry_groups() -> list[tuple[str, list[tuple[str, str]]]]:
-    """GB/T 4754-2017 for a <select>: each section (门类) with its divisions (大类) and groups (中类)."""
-    out: list[tuple[str, list[tuple[str, str]]]] = []
-    for code, item in reference.industries().items():
-        if item.level == 1:
-            out.append((f"{code} {item.name}", []))
-        elif item.level in (2, 3) and out:
-            indent = "" if item.level == 2 else "　"
-            out[-1][1].append((code, f"{indent}{code} {item.name}"))
-    return out
 
 
 @lru_cache(maxsize=1)

@@ -21,8 +21,8 @@ from ipplatform.organisations import service as orgs
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.schemas import OrganisationCreate, OrganisationUpdate
 from web.dependencies import PageUser
-from web.forms import errors_by_field, filter_param
-from web.office_forms import industry_groups, kept, optional
+from web.forms import errors_by_field, filter_param, pick_industry
+from web.office_forms import kept, optional
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,12 +43,17 @@ def _input(values: dict[str, str], *, create: bool) -> dict:
     return data  # an edit sends every field: a cleared one becomes empty
 
 
+def _posted(form) -> dict[str, str]:
+    """The posted values; the industry as the shared picker sends it (division, then an optional detail)."""
+    return kept(form, LABELS) | {"industry_code": pick_industry(form) or ""}
+
+
 def _form(request, db, user, org, values: dict, errors: dict, code: int = 200) -> HTMLResponse:
     counties = {c.code for c in reference.xinyang_counties()}
     if values.get("county_code") and values["county_code"] not in counties and not values.get("other_region"):
         values = {**values, "other_region": values["county_code"], "county_code": ""}
     return render(request, "office_org_form.html", user, code, org=org, values=values, errors=errors,
-                  kinds=OrgKind, industries=industry_groups(), agencies=[
+                  kinds=OrgKind, agencies=[
                       a for a in orgs.agencies(db) if org is None or a.id != org.id])
 
 
@@ -83,7 +88,7 @@ def org_new(request: Request, db: DbSession, user: PageUser):
 @router.post("/office/organisations/new", response_class=HTMLResponse)
 async def org_create(request: Request, db: DbSession, user: PageUser):
     policy.require(user, policy.Action.ORG_CREATE)
-    values = kept(await request.form(), LABELS)
+    values = _posted(await request.form())
     try:
         org = orgs.create(db, OrganisationCreate.model_validate(_input(values, create=True)))
     except (ValidationError, AppError) as exc:
@@ -102,7 +107,7 @@ def org_edit(request: Request, db: DbSession, user: PageUser, org_id: Id):
 async def org_save(request: Request, db: DbSession, user: PageUser, org_id: Id):
     policy.require(user, policy.Action.ORG_ADMINISTER)
     org = orgs.get(db, org_id)
-    values = kept(await request.form(), LABELS)
+    values = _posted(await request.form())
     try:
         data = _input(values, create=False)
         for required in ("name", "county_code"):  # an emptied required field is an error, not "unchanged"
