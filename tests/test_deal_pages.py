@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ipplatform.auth.cookies import COOKIE_NAME
 from ipplatform.auth.enums import Role
 from ipplatform.common.enums import ListingStatus
+from ipplatform.demands.models import Demand
 from ipplatform.matching.enums import MatchStatus
 from ipplatform.matching.models import Match, MatchFeedback
 from ipplatform.offers.models import Offer
@@ -113,6 +114,25 @@ def test_feedback_moves_the_match_as_the_intent_says(client, db, world, intent, 
     assert "产业化前景 4 分" in notice and "需要中试数据" in notice and f"当前匹配状态：{after.zh}" in notice
     # The form shows the saved choice again.
     assert re.search(r'<option value="%s" selected>' % intent, page) and '<option value="4" selected>' in page
+
+
+def test_untouched_feedback_form_never_declines(client, db, world):
+    """A user who only rates the prospect sends the preselected intent: 进一步了解, never 暂无意向 (which declines
+    the match for good); 暂无意向 is the last choice on the match page and on the demand page alike."""
+    _as(client, world["users"]["ent"])
+    page = client.get(f"/matches/{world['match']}").text
+    form = page.split('data-testid="feedback-form"')[1].split("</form>")[0]
+    intents = re.findall(r'<option value="(\w+)"( selected)?>', form.split('name="intent"')[1].split("</select>")[0])
+    assert intents[0] == ("learn_more", " selected") and intents[-1] == ("none", "")
+    chosen = re.search(r'name="intent".*?<option value="(\w+)" selected>', form, re.S).group(1)
+    resp = f.form_post(client, f"/matches/{world['match']}/feedback",
+                       data={"intent": chosen, "prospect_rating": "5", "improvement_needs": ""}, follow_redirects=False)
+    assert resp.status_code == 303
+    db.expire_all()
+    assert db.get(Match, world["match"]).status not in (MatchStatus.DECLINED,)
+    demand_page = client.get(f"/demands/{db.get(Match, world['match']).demand_id}").text
+    order = re.findall(r'<option value="(\w+)"', demand_page.split('name="intent"')[1].split("</select>")[0])
+    assert order == [i for i, _ in intents]
 
 
 def test_invalid_feedback_keeps_what_was_entered(client, world):
@@ -290,3 +310,38 @@ def test_the_holder_registers_the_deal_of_a_match_itself(client, db, world):
     assert again.status_code == 303 and again.headers["location"] == f"/deals/{deal.id}"
     _as(client, world["users"]["ent"])
     assert client.get(f"/matches/{world['match']}").text.count(f'href="/deals/{deal.id}"') >= 1
+
+
+@pytest.mark.parametrize("status", [ListingStatus.CLOSED, ListingStatus.WITHDRAWN])
+def test_the_other_party_still_reads_a_listing_no_longer_published(client, db, world, status):
+    """The match page links to the offer and the demand; once closed (a deal recorded) or withdrawn, the
+    parties of the match still read them, nobody else does, and nobody but the owner reads a draft."""
+    with db.begin():
+        db.get(Offer, world["offer"]).status = status
+        db.get(Demand, world["demand"]).status = status
+    for viewer, offer_code, demand_code in (("ent", 200, 200), ("univ", 200, 200), ("other", 404, 404)):
+        client.cookies.clear()
+        _as(client, world["users"][viewer])
+        assert client.get(f"/offers/{world['offer']}").status_code == offer_code, viewer
+        assert client.get(f"/demands/{world['demand']}").status_code == demand_code, viewer
+    client.cookies.clear()
+    assert client.get(f"/offers/{world['offer']}").status_code == 404  # anonymous
+    with db.begin():
+        db.get(Offer, world["offer"]).status = ListingStatus.DRAFT
+    _as(client, world["users"]["ent"])
+    assert client.get(f"/offers/{world['offer']}").status_code == 404
+
+
+def test_a_deal_party_reads_the_closed_offer_without_a_match(client, db, world):
+    with db.begin():
+        db.delete(db.get(Match, world["match"]))
+        other_offer = f.offer(db, db.get(Offer, world["offer"]).owner, title="茶叶烘干技术许可")
+        deal = f.deal(db, other_offer.owner, db.get(Demand, world["demand"]).organisation, list(other_offer.patents),
+                      date(2026, 3, 1), amount=Decimal("100000"))
+        deal.offer_id = other_offer.id
+        other_offer.status = ListingStatus.CLOSED
+    _as(client, world["users"]["ent"])
+    assert client.get(f"/offers/{other_offer.id}").status_code == 200
+    client.cookies.clear()
+    _as(client, world["users"]["other"])
+    assert client.get(f"/offers/{other_offer.id}").status_code == 404

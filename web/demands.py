@@ -94,7 +94,8 @@ def demand_page(request: Request, db, user, demand: Demand, status_code: int = 2
 
 
 @router.get("/demands/{demand_id}", response_class=HTMLResponse)
-def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand: VisibleDemand):
+def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand_id: Id):
+    demand = listings.detail_readable(db, user, demands_service.get(db, demand_id), "demand", "需求信息")
     return demand_page(request, db, user, demand)
 
 

@@ -11,14 +11,18 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from ipplatform.auth import policy
 from ipplatform.common import lifecycle
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
-from ipplatform.common.errors import AppError, Conflict, FieldError, Forbidden
+from ipplatform.common.errors import AppError, Conflict, FieldError, Forbidden, NotFound
 from ipplatform.common.schemas import PageParams
 from ipplatform.common.validators import CleanText
+from ipplatform.matching.models import Match
+from ipplatform.offers.models import Offer
 from ipplatform.organisations import service as org_service
+from ipplatform.outcomes.models import Deal
 from web.forms import errors_by_field, filter_param
 from web.templating import render
 
@@ -39,11 +43,13 @@ class ListQuery:
     q: str | None
     mode: TransactionMode | None
     mine: bool
+    made: int | None = None  # offers just made from an import (the page says so)
 
 
 def list_query(page: Annotated[PageParams, Depends()], q: Annotated[CleanText | None, Query(max_length=100)] = None,
-               mode: filter_param(TransactionMode) = None, mine: bool = False) -> ListQuery:
-    return ListQuery(page=page, q=q or None, mode=mode, mine=mine)
+               mode: filter_param(TransactionMode) = None, mine: bool = False,
+               made: Annotated[int | None, Query(ge=0, le=100_000)] = None) -> ListQuery:
+    return ListQuery(page=page, q=q or None, mode=mode, mine=mine, made=made)
 
 
 ListQueryDep = Annotated[ListQuery, Depends(list_query)]
@@ -58,7 +64,29 @@ def list_page(request: Request, db, user, query: ListQuery, list_fn: Callable, t
     kept = {"q": query.q, "mode": query.mode.value if query.mode else None, "mine": 1 if query.mine else None}
     base = f"{request.url.path}?{urlencode({k: v for k, v in kept.items() if v})}&"  # the pager adds page=
     return render(request, template, user, items=items, total=total, page=query.page, q=query.q or "",
-                  mode=query.mode, mine=query.mine, pager_base=base)
+                  mode=query.mode, mine=query.mine, made=query.made, pager_base=base)
+
+
+def detail_readable(db, user, listing, entity: str, entity_zh: str):
+    """``listing`` for its detail page: whom ``lifecycle.readable`` allows, and, once the listing is no longer
+    published (never a draft), the parties of a match or deal on it too — their match, deal and demand pages
+    link to it, and a closed offer is what they agreed on. Else the 404 (others' drafts are not revealed)."""
+    if policy.can_read_listing(user, listing):
+        return listing
+    if user is not None and listing.status != ListingStatus.DRAFT and policy.sees_matches(user, _parties(db, listing)):
+        return listing
+    raise NotFound(entity, entity_zh, listing.id)
+
+
+def _parties(db, listing) -> list:
+    """The organisations on either side of the listing's matches and deals."""
+    on_offer = isinstance(listing, Offer)
+    matches = db.scalars(select(Match).where((Match.offer_id if on_offer else Match.demand_id) == listing.id)).unique()
+    orgs = [org for m in matches for org in policy.match_orgs(m)]
+    if on_offer:
+        orgs += [org for d in db.scalars(select(Deal).where(Deal.offer_id == listing.id)).unique()
+                 for org in policy.deal_parties(d)]
+    return [o for o in orgs if o is not None]
 
 
 def publisher_org(db, user, kind: str):

@@ -28,8 +28,12 @@ from ipplatform.outcomes import service as outcomes_service
 from web.dependencies import PageUser
 from web.forms import errors_by_field, filter_param
 from web.navigation import NavItem, may
-from web.templating import render
+from web.templating import render, templates
 
+# The feedback form's intents (demand page and match page): "暂无意向" declines the match, so it comes last
+FEEDBACK_INTENTS = (CooperationIntent.LEARN_MORE, CooperationIntent.NEGOTIATE, CooperationIntent.LICENSE,
+                    CooperationIntent.BUY, CooperationIntent.NONE)
+templates.env.globals["feedback_intents"] = FEEDBACK_INTENTS
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("匹配推送", "/matches", 35, may(policy.Action.MATCH_READ))]
 FEEDBACK_FIELDS = ("prospect_rating", "improvement_needs", "intent")
@@ -103,7 +107,7 @@ def match_page(request: Request, db, user, match: Match, status_code: int = 200,
                   next_statuses=matching_service.next_statuses(match) if can_status else [],
                   buttons=STATUS_BUTTONS, confirm=CONFIRM, fit_note=FIT_NOTE,
                   can_feedback=policy.allowed(user, policy.Action.MATCH_FEEDBACK, match.demand.organisation),
-                  feedbacks=feedbacks, form=form, errors=errors or {}, intents=CooperationIntent,
+                  feedbacks=feedbacks, form=form, errors=errors or {},
                   saved=request.query_params.get("saved"), latest=latest,
                   moved_by=db.get(User, match.status_by_user_id) if match.status_by_user_id else None,
                   deal=deal if deal and policy.allowed(user, policy.Action.DEAL_READ, *policy.deal_parties(deal))
