@@ -19,6 +19,7 @@ from web.forms import errors_by_field
 from web.navigation import NavItem, may
 from web.templating import render
 
+PATENT_FILTERS = ("patent_kind", "legal_status")  # offer-only: kept when switching to demands, they hid every demand
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("检索", "/search", 12)]
 
@@ -37,6 +38,8 @@ def search_page(request: Request, db: DbSession, user: OptionalUser):
     doc_type = DocType.DEMAND if kind == "demands" else DocType.OFFER
     source = similar_source(params.pop("similar_to", ""))
     params = {k: v for k, v in params.items() if k in ALLOWED}
+    if doc_type is DocType.DEMAND:  # demands have no patents: the offers' patent filters would match nothing
+        params = {k: v for k, v in params.items() if k not in PATENT_FILTERS}
     if source is not None:  # more like this: the reference listing is the query, not the old words
         params = {k: v for k, v in params.items() if k not in ("q", "page", "cursor")}
     error, result = None, None

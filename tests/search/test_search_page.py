@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 
 from ipplatform.search.backends.embedded import EmbeddedBackend
+from tests import factories as f
 from tests.search import corpus
 from tests.search.conftest import corpus_app
 
@@ -90,3 +91,22 @@ def test_more_like_this_in_browser(search_app, page, serve):
         expect(page.locator("h1")).to_have_text("与参照供给相似的专利供给")
         expect(page.get_by_test_id("q")).to_have_value("")
         assert page.get_by_test_id("hit").count() > 0
+
+
+def test_switching_to_demands_drops_the_offers_patent_filters(_sqlite_template, tmp_path, embedder):
+    """A patent-type or legal-status facet ticked on offers stays in the form as a hidden field; switching the
+    type to 技术需求 must not carry it over (demands have no patents, so it would hide them all, with no facet
+    left to untick)."""
+    def setup(db, orgs):
+        f.demand(db, next(iter(orgs.values())), title="求购茶叶自动杀青技术", description="茶叶加工厂需要自动杀青设备")
+
+    backend = EmbeddedBackend(tmp_path / "s.sqlite3")
+    with corpus_app(backend, _sqlite_template, tmp_path, embedder, setup) as (app, _, _), TestClient(app) as client:
+        plain = client.get("/search", params={"type": "demands", "mode": "keyword", "q": "茶叶 杀青"}).text
+        carried = client.get("/search", params={"type": "demands", "mode": "keyword", "q": "茶叶 杀青",
+                                                "patent_kind": "invention_granted", "legal_status": "valid"}).text
+        total = plain.split("共 ")[1].split(" 条")[0]
+        assert total != "0" and f"共 {total} 条结果" in carried
+        assert 'name="patent_kind"' not in carried and 'name="legal_status"' not in carried
+        offers = client.get("/search", params={"mode": "keyword", "q": "茶", "patent_kind": "invention_granted"}).text
+        assert '<input type="hidden" name="patent_kind" value="invention_granted">' in offers
