@@ -61,3 +61,38 @@ def test_untouched_filter_form_renders_the_list(client, db, role, path):
     resp = client.get(unescape(action) + "?" + urlencode(query))
     assert resp.status_code == 200, (path, query, resp.text[:500])
     assert "输入有误" not in resp.text
+
+
+@pytest.mark.parametrize(("role", "path"), PAGES, ids=[p for _, p in PAGES])
+def test_filter_text_boxes_limit_what_the_page_accepts(client, db, role, path):
+    """A browser lets a user type (or paste) up to a text box's maxlength: every filter text box has one,
+    and the page accepts that much, so a pasted description never ends on the 输入有误 page."""
+    kind = {Role.ENTERPRISE_MEMBER: OrgKind.ENTERPRISE, Role.UNIVERSITY_MEMBER: OrgKind.UNIVERSITY}.get(role, OrgKind.IP_OFFICE)
+    with db.begin():
+        f.user(db, f.org(db, kind), role, username="filterer")
+    f.form_post(client, "/login", data={"username": "filterer", "password": f.PASSWORD, "next": path})
+    action, body = FORM.findall(client.get(path).text)[0]
+    boxes = [tag for tag in FIELD.findall(body) if tag.startswith("<input") and "type=" not in tag.split("name=")[0]
+             and 'type="hidden"' not in tag and 'type="checkbox"' not in tag and 'type="date"' not in tag]
+    for tag in boxes:
+        name = NAME.search(tag).group(1)
+        limit = re.search(r'\bmaxlength="(\d+)"', tag)
+        assert limit, f"{path}: the filter box {name} has no maxlength"
+        query = _empty_query(body) | {name: "茶" * int(limit.group(1))}
+        resp = client.get(unescape(action) + "?" + urlencode(query))
+        assert resp.status_code == 200 and "输入有误" not in resp.text, (path, name, resp.text[:300])
+
+
+def test_glossary_preview_takes_a_full_text_box_with_line_breaks(client, db):
+    """The preview's textarea allows 500 characters, a line break counting as one; the browser sends it as
+    CRLF (two), and the page still accepts the text."""
+    with db.begin():
+        f.user(db, f.org(db, OrgKind.IP_OFFICE), Role.OFFICE_STAFF, username="filterer")
+    f.form_post(client, "/login", data={"username": "filterer", "password": f.PASSWORD, "next": "/glossary"})
+    assert 'maxlength="500"' in client.get("/glossary").text.split('name="text"')[1].split(">")[0]
+    text = "鱼塘闷热天浮头" * 35 + "\r\n" + "茶" * 254  # 245 + 1 + 254 = 500 as the browser counts
+    resp = client.get("/glossary?" + urlencode({"text": text}))
+    assert resp.status_code == 200 and "输入有误" not in resp.text
+    assert "“浮头”按" in resp.text
+    too_long = client.get("/glossary?" + urlencode({"text": text + "茶"}))
+    assert too_long.status_code == 422 and "最多 500 个字符" in too_long.text

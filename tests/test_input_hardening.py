@@ -5,7 +5,9 @@ API answers JSON (bilingual ``message``/``message_zh``, ``code``, field-level ``
 
 from __future__ import annotations
 
+import re
 import time
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -126,6 +128,10 @@ def test_stats_pages_answer_400_with_the_reason(client, world):
             resp = client.get(path, params=params, headers=HTML)
             assert resp.status_code == 400, (path, params, resp.status_code)
             assert "筛选条件有误" in resp.text and words in resp.text, (path, params)
+            if path == "/stats":  # the links under the message (明细, reports, periods) carry no refused filter
+                hrefs = re.findall(r'href="([^"]*(?:/stats/records/|/api/stats/|/stats\?)[^"]*)"', resp.text)
+                refused = [urlencode({k: v}) for k, v in params.items()]
+                assert hrefs and not any(r in h for h in hrefs for r in refused), (params, hrefs[:5])
     assert client.get("/stats", params={"county": "411500", "org_kind": "university"}).status_code == 200
     assert client.get("/stats/records/deals_count", params={"industry_section": "c"}).status_code == 200
 

@@ -75,8 +75,10 @@ def stats_page(request: Request, db: DbSession, user: StaffPageUser):
     data = summary(db, f)
     for chart in data["charts"].values():
         chart["empty"] = _empty(chart)
-    dims = {k: v for k, v in q.items() if k in ("county", "industry_section", "org_kind")}
-    return render(request, "stats.html", user, status, data=data, q=q, query=urlencode(q), error=error,
+    # the form shows what was entered; the links (明细, reports, periods) carry only filters that held
+    shown = {} if error else q
+    dims = {k: v for k, v in shown.items() if k in ("county", "industry_section", "org_kind")}
+    return render(request, "stats.html", user, status, data=data, q=q, query=urlencode(shown), error=error,
                   catalogue=ind.REPORTED, show=show, sections=industry_sections(), org_kinds=OrgKind,
                   periods=[(label, urlencode({**dims, **({"start": s, "end": e} if s else {})}))
                            for label, s, e in periods()], funnel_empty=not data["funnel"][0]["value"])
