@@ -9,17 +9,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from ipplatform.auth import policy
-from ipplatform.common.errors import AppError
+from ipplatform.common.errors import AppError, FieldError
 from ipplatform.common.validators import Id
 from ipplatform.dependencies import DbSession
 from ipplatform.events import flows, meetings, pairs, report, service
 from ipplatform.events.enums import STATUS_FLOW, EventStatus, Outcome, PairStatus, RegistrationStatus
-from ipplatform.events.schemas import EventCreate, EventFields, OutcomeRecord
+from ipplatform.events.schemas import MAX_SESSIONS, EventCreate, EventFields, OutcomeRecord
 from web import events_participant
 from web.dependencies import PageUser
 from web.forms import LABELS, errors_by_field, split_list, wan_to_yuan
 from web.navigation import NavItem
-from web.templating import render
+from web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
 router.include_router(events_participant.router)
@@ -38,7 +38,8 @@ LABELS.update({
     "demand_ids": "带来的技术需求", "attendees": "参会人员", "available": "可参加时段", "to_participant_id": "洽谈对象",
     "message": "邀约留言", "outcome": "洽谈结果", "a_id": "供给方", "b_id": "需求方", "time_limit": "求解时限",
 })
-SESSIONS = 3  # session rows on the setup form
+SESSIONS = MAX_SESSIONS  # session rows on the setup form: as many as an event may have (fewer: an edit drops the rest)
+templates.env.globals["event_session_rows"] = SESSIONS
 
 
 def managed(db, user, event_id: int):
@@ -256,8 +257,11 @@ async def prematch(request: Request, db: DbSession, user: PageUser, event_id: Id
 @router.post("/events/{event_id}/pairs")
 async def add_pair(request: Request, db: DbSession, user: PageUser, event_id: Id):
     def action(event, form):
-        a = service.participant(db, event, int(form.get("a_id") or 0))
-        b = service.participant(db, event, int(form.get("b_id") or 0))
+        if not form.get("a_id") or not form.get("b_id"):  # a side without approved participants sends nothing
+            raise FieldError("choose a supply and a demand participant", "请选择供给方和需求方（双方均需是已批准的参会方）",
+                             field="a_id" if not form.get("a_id") else "b_id")
+        a = service.participant(db, event, int(form.get("a_id")))
+        b = service.participant(db, event, int(form.get("b_id")))
         pairs.add(db, event, a, b, bool(form.get("forced")))
     return await _do(request, db, user, event_id, "pairs", action)
 

@@ -11,6 +11,7 @@ from ipplatform.common.validators import Amount, CleanText, Id, IndustryCode, cr
 from ipplatform.events.enums import EventStatus, Outcome, PairStatus, RegistrationStatus, Side
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+MAX_SESSIONS = 6  # sessions (场次) per event day
 
 
 class SessionSpec(InputSchema):
@@ -33,7 +34,7 @@ class EventFields(InputSchema):
     venue: CleanText = Field(min_length=2, max_length=300)
     day: date
     slot_minutes: int = Field(20, ge=5, le=120)
-    sessions: list[SessionSpec] = Field(min_length=1, max_length=6)
+    sessions: list[SessionSpec] = Field(min_length=1, max_length=MAX_SESSIONS)
     tables: int = Field(10, ge=1, le=500)
     registration_deadline: date | None = None
     booking_opens: date | None = None

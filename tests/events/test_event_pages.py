@@ -71,3 +71,33 @@ def test_registration_refuses_another_organisations_demand(client, db):
     me = client.get(f"{event_url}/me")
     assert "供需对接" in me.text or "我的洽谈" in me.text
 
+
+
+def test_the_setup_form_keeps_every_session_an_event_may_have(client, db):
+    """An event may have six sessions (the API allows them); the edit form shows them all, so saving it
+    unchanged keeps them."""
+    from ipplatform.events.models import Event
+    from ipplatform.events.schemas import MAX_SESSIONS
+
+    _people(db)
+    _login(client, "org1")
+    times = ["08:00", "09:30", "11:00", "13:30", "15:00", "16:30"][:MAX_SESSIONS]
+    sessions = {k: v for i, t in enumerate(times, start=1) for k, v in ((f"session{i}_start", t), (f"session{i}_slots", "3"))}
+    created = f.form_post(client, "/events/new", data={**FORM, **sessions}, follow_redirects=False)
+    assert created.status_code == 303
+    event_url = created.headers["location"]
+    edit = client.get(f"{event_url}/edit").text
+    shown = dict(re.findall(r'name="(session\d+_(?:start|slots))" value="([^"]*)"', edit))
+    assert shown == sessions  # every session, as stored
+    assert f.form_post(client, f"{event_url}/edit", data={**FORM, **shown}, follow_redirects=False).status_code == 303
+    db.expire_all()
+    event = db.get(Event, int(event_url.rstrip("/").split("/")[-1]))
+    assert [s["start"] for s in event.sessions] == times
+
+
+def test_adding_a_pair_without_participants_says_what_is_missing(client, db):
+    _people(db)
+    _login(client, "org1")
+    event_url = f.form_post(client, "/events/new", data=FORM, follow_redirects=False).headers["location"]
+    resp = f.form_post(client, f"{event_url}/pairs", data={})  # no approved participants: the selects are empty
+    assert resp.status_code == 422 and "请选择供给方和需求方" in resp.text

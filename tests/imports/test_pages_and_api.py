@@ -83,6 +83,8 @@ def test_upload_dry_run_report_commit_and_bulk_offers(client, db, univ, tmp_path
     offers = list(db.scalars(select(Offer).order_by(Offer.id)))
     assert [(o.title, o.status, o.asking_price) for o in offers] == [
         (patents[0].title, ListingStatus.PUBLISHED, 200000), (patents[1].title, ListingStatus.PUBLISHED, 200000)]
+    mine = client.get(made.headers["location"]).text  # the user's own offers, with what was just made
+    assert "已由导入的专利生成 2 条供给" in mine and all(o.title in mine for o in offers)
 
 
 @pytest.mark.parametrize("kind", ["patents", "offers", "demands", "deals"])
