@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, ValidationError
 
 from ipplatform import reference
 from ipplatform.common.errors import AppError, translate_errors
+from ipplatform.common.validators import CleanText
 from web.templating import templates
 
 WAN = Decimal(10000)
@@ -53,6 +54,15 @@ def _blank_is_none(value):
 def filter_param(kind):
     """A query parameter of type ``kind`` that a filter form may send empty (its "全部…" option): empty is None."""
     return Annotated[kind | None, BeforeValidator(_blank_is_none)]
+
+
+def _one_char_line_breaks(value):
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+# A textarea's text sent in a query string: browsers count a line break as one character against maxlength
+# but send it as CRLF, so line breaks are normalised before the length check (the full box is accepted).
+TextareaQuery = Annotated[CleanText, BeforeValidator(_one_char_line_breaks)]
 
 
 def label(field: str, labels: dict[str, str] | None = None) -> str:

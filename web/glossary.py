@@ -19,7 +19,7 @@ from ipplatform.matching import glossary_service as service
 from ipplatform.matching.glossary_models import INDUSTRIES, GlossaryTerm
 from ipplatform.matching.glossary_schemas import GlossaryTermCreate, GlossaryTermUpdate, Industry
 from web.dependencies import PageUser
-from web.forms import filter_param
+from web.forms import TextareaQuery, filter_param
 from web.navigation import NavItem, may
 from web.templating import render
 
@@ -78,7 +78,7 @@ def _values_of(term: GlossaryTerm) -> dict:
 @router.get("/glossary", response_class=HTMLResponse)
 def glossary_list(request: Request, db: DbSession, user: PageUser, page: PageNumber = 1,
                   industry: filter_param(Industry) = None, q: Annotated[CleanText | None, Query(max_length=30)] = None,
-                  text: Annotated[CleanText | None, Query(max_length=500)] = None,
+                  text: Annotated[TextareaQuery | None, Query(max_length=500)] = None,
                   done: Literal["added", "saved", "deleted"] | None = None):
     _staff(user)
     params = PageParams(page=page, page_size=PER_PAGE)

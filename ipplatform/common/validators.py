@@ -231,9 +231,7 @@ def check_patent_date(value: date) -> date:
 
 
 def _strip_text(value):
-    # browsers count a line break as one character against maxlength and send it as CRLF: normalised
-    # before any length check, so a text box's full length is accepted
-    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+    return value.strip() if isinstance(value, str) else value
 
 
 # C0 control characters except tab, line feed and carriage return, and DEL: never part of a name, title or
