@@ -43,14 +43,19 @@ def _empty_query(form_html: str) -> dict[str, str]:
     return fields
 
 
-@pytest.mark.parametrize(("role", "path"), PAGES, ids=[p for _, p in PAGES])
-def test_untouched_filter_form_renders_the_list(client, db, role, path):
+def _sign_in(client, db, role, path: str) -> None:
+    """A new user of ``role`` (in an organisation of the kind the role belongs to) logged in to ``path``."""
     kind = {Role.ENTERPRISE_MEMBER: OrgKind.ENTERPRISE, Role.UNIVERSITY_MEMBER: OrgKind.UNIVERSITY}.get(role, OrgKind.IP_OFFICE)
     with db.begin():
         f.user(db, f.org(db, kind), role, username="filterer")
     resp = f.form_post(client, "/login", data={"username": "filterer", "password": f.PASSWORD, "next": path},
                        follow_redirects=False)
     assert resp.status_code == 303
+
+
+@pytest.mark.parametrize(("role", "path"), PAGES, ids=[p for _, p in PAGES])
+def test_untouched_filter_form_renders_the_list(client, db, role, path):
+    _sign_in(client, db, role, path)
     page = client.get(path)
     assert page.status_code == 200
     forms = FORM.findall(page.text)
@@ -67,10 +72,7 @@ def test_untouched_filter_form_renders_the_list(client, db, role, path):
 def test_filter_text_boxes_limit_what_the_page_accepts(client, db, role, path):
     """A browser lets a user type (or paste) up to a text box's maxlength: every filter text box has one,
     and the page accepts that much, so a pasted description never ends on the 输入有误 page."""
-    kind = {Role.ENTERPRISE_MEMBER: OrgKind.ENTERPRISE, Role.UNIVERSITY_MEMBER: OrgKind.UNIVERSITY}.get(role, OrgKind.IP_OFFICE)
-    with db.begin():
-        f.user(db, f.org(db, kind), role, username="filterer")
-    f.form_post(client, "/login", data={"username": "filterer", "password": f.PASSWORD, "next": path})
+    _sign_in(client, db, role, path)
     action, body = FORM.findall(client.get(path).text)[0]
     boxes = [tag for tag in FIELD.findall(body) if tag.startswith("<input") and "type=" not in tag.split("name=")[0]
              and 'type="hidden"' not in tag and 'type="checkbox"' not in tag and 'type="date"' not in tag]
@@ -86,9 +88,7 @@ def test_filter_text_boxes_limit_what_the_page_accepts(client, db, role, path):
 def test_glossary_preview_takes_a_full_text_box_with_line_breaks(client, db):
     """The preview's textarea allows 500 characters, a line break counting as one; the browser sends it as
     CRLF (two), and the page still accepts the text."""
-    with db.begin():
-        f.user(db, f.org(db, OrgKind.IP_OFFICE), Role.OFFICE_STAFF, username="filterer")
-    f.form_post(client, "/login", data={"username": "filterer", "password": f.PASSWORD, "next": "/glossary"})
+    _sign_in(client, db, Role.OFFICE_STAFF, "/glossary")
     assert 'maxlength="500"' in client.get("/glossary").text.split('name="text"')[1].split(">")[0]
     text = "鱼塘闷热天浮头" * 35 + "\r\n" + "茶" * 254  # 245 + 1 + 254 = 500 as the browser counts
     resp = client.get("/glossary?" + urlencode({"text": text}))

@@ -38,8 +38,8 @@ LABELS.update({
     "demand_ids": "带来的技术需求", "attendees": "参会人员", "available": "可参加时段", "to_participant_id": "洽谈对象",
     "message": "邀约留言", "outcome": "洽谈结果", "a_id": "供给方", "b_id": "需求方", "time_limit": "求解时限",
 })
-SESSIONS = MAX_SESSIONS  # session rows on the setup form: as many as an event may have (fewer: an edit drops the rest)
-templates.env.globals["event_session_rows"] = SESSIONS
+# session rows on the setup form: as many as an event may have (fewer: an edit would drop the rest)
+templates.env.globals["event_session_rows"] = MAX_SESSIONS
 
 
 def managed(db, user, event_id: int):
@@ -69,7 +69,7 @@ def _setup_values(form) -> dict:
         "title", "theme", "industries", "ipc", "venue", "day", "slot_minutes", "tables", "registration_deadline",
         "booking_opens", "booking_closes", "max_meetings", "max_requests")}
     values["requires_approval"] = bool(form.get("requires_approval"))
-    for i in range(1, SESSIONS + 1):
+    for i in range(1, MAX_SESSIONS + 1):
         values[f"session{i}_start"] = (form.get(f"session{i}_start") or "").strip()
         values[f"session{i}_slots"] = (form.get(f"session{i}_slots") or "").strip()
     return values
@@ -80,7 +80,7 @@ def _setup_data(values: dict) -> dict:
     data["industries"] = split_list(values["industries"])
     data["ipc"] = split_list(values["ipc"])
     data["sessions"] = [{"start": values[f"session{i}_start"], "slots": values[f"session{i}_slots"] or "0"}
-                        for i in range(1, SESSIONS + 1) if values[f"session{i}_start"]]
+                        for i in range(1, MAX_SESSIONS + 1) if values[f"session{i}_start"]]
     return data
 
 

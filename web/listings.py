@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, union
 
 from ipplatform.auth import policy
 from ipplatform.common import lifecycle
@@ -19,9 +19,11 @@ from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, Transact
 from ipplatform.common.errors import AppError, Conflict, FieldError, Forbidden, NotFound
 from ipplatform.common.schemas import PageParams
 from ipplatform.common.validators import CleanText
+from ipplatform.demands.models import Demand
 from ipplatform.matching.models import Match
 from ipplatform.offers.models import Offer
 from ipplatform.organisations import service as org_service
+from ipplatform.organisations.models import Organisation
 from ipplatform.outcomes.models import Deal
 from web.forms import errors_by_field, filter_param
 from web.templating import render
@@ -79,14 +81,15 @@ def detail_readable(db, user, listing, entity: str, entity_zh: str):
 
 
 def _parties(db, listing) -> list:
-    """The organisations on either side of the listing's matches and deals."""
-    on_offer = isinstance(listing, Offer)
-    matches = db.scalars(select(Match).where((Match.offer_id if on_offer else Match.demand_id) == listing.id)).unique()
-    orgs = [org for m in matches for org in policy.match_orgs(m)]
-    if on_offer:
-        orgs += [org for d in db.scalars(select(Deal).where(Deal.offer_id == listing.id)).unique()
-                 for org in policy.deal_parties(d)]
-    return [o for o in orgs if o is not None]
+    """The organisations on the other side of the listing's matches and deals (one query for their ids)."""
+    if isinstance(listing, Offer):
+        ids = union(select(Demand.org_id).join(Match, Match.demand_id == Demand.id).where(Match.offer_id == listing.id),
+                    *(select(col).where(Deal.offer_id == listing.id)
+                      for col in (Deal.from_org_id, Deal.to_org_id, Deal.lender_org_id)))
+    else:
+        ids = union(*(select(col).join(Match, Match.offer_id == Offer.id).where(Match.demand_id == listing.id)
+                      for col in (Offer.owner_org_id, Offer.publisher_org_id)))
+    return list(db.scalars(select(Organisation).where(Organisation.id.in_(ids))))
 
 
 def publisher_org(db, user, kind: str):

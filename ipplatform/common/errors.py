@@ -242,9 +242,10 @@ def translate_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if "zh" in ctx:
             zh = str(ctx["zh"])
         else:
-            template = _ZH_BY_TYPE.get(err["type"], "输入无效")
-            if err["type"] in ("too_long", "too_short") and isinstance(err.get("input"), str):
-                template = template.replace("项", "个字符")  # a length constraint met on text, not on a list
+            kind = err["type"]
+            if kind in ("too_long", "too_short") and isinstance(err.get("input"), str):
+                kind = "string_" + kind  # a length constraint met on text (a query parameter's), not on a list
+            template = _ZH_BY_TYPE.get(kind, "输入无效")
             try:
                 zh = template.format(**{k: v for k, v in ctx.items()})
             except (KeyError, IndexError):
