@@ -144,6 +144,7 @@ def main() -> None:
                        else make_backend(args.backend, path=tmp / f"e{n}" / "bench-search.sqlite3"))
             backend.rebuild(DocType.OFFER, ((docs[i:i + 2000], vecs[i:i + 2000]) for i in range(0, n, 2000)),
                             embedder.dims)
+            backend.optimize(DocType.OFFER)  # as python -m ipplatform.search.reindex leaves it
             with factory.begin() as db:  # production's indexer leaves every offer's vector in the embedding cache
                 rows = list({content_hash(d["embed_text"]): {
                     "model": embedder.model_name, "content_hash": content_hash(d["embed_text"]),

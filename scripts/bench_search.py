@@ -357,9 +357,7 @@ def main() -> None:
                 backend.rebuild(DocType.OFFER, ((docs[i:i + 2000], vecs[i:i + 2000]) for i in range(0, n, 2000)),
                                 embedder.dims)
                 build_s = time.perf_counter() - t0
-                if name == "elasticsearch":  # merged segments, as a settled production index
-                    backend.es.indices.forcemerge(index=backend.alias(DocType.OFFER), max_num_segments=1,
-                                                  request_timeout=900)
+                backend.optimize(DocType.OFFER)  # as python -m ipplatform.search.reindex leaves it
                 service = SearchService(backend, lambda: embedder)
                 times, stages = time_queries(service, embedder, factory, qs, warm)
                 floors = bare_floors(backend, embedder, qs)

@@ -96,3 +96,4 @@ def index(factory: sessionmaker, backend, embedder, n: int, cache_factory: sessi
                 yield docs, vectors
 
     backend.rebuild(DocType.OFFER, batches(), embedder.dims)
+    backend.optimize(DocType.OFFER)  # as python -m ipplatform.search.reindex leaves it

@@ -3,8 +3,8 @@
     python -m ipplatform.search.reindex [--type offer|demand|all] [--batch 256]
 
 Builds a fresh index beside the live one (Elasticsearch: a new index behind the alias; embedded:
-new tables), swaps atomically, re-indexes what changed during the build, and checks that the index
-holds exactly the database's ids. Exit status 1 when reconciliation fails.
+new tables), swaps atomically, re-indexes what changed during the build, merges the index for reading (one
+segment; FTS5 optimize), and checks that the index holds exactly the database's ids. Exit status 1 when reconciliation fails.
 """
 
 from __future__ import annotations
@@ -86,6 +86,8 @@ def rebuild(session_factory: sessionmaker, backend: SearchBackend, embedder, doc
         with session_factory() as db:
             indexer.sync(db, doc_type, replay)
             db.commit()
+    # Merged for reading, the replay's overwritten documents purged (queries keep answering meanwhile)
+    backend.optimize(doc_type)
     return reconcile(session_factory, backend, doc_type)
 
 

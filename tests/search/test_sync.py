@@ -203,3 +203,35 @@ def test_engine_down_publishing_succeeds_and_backlog_drains(es_only_env):
         versions = backend.versions(DocType.OFFER)
         assert set(versions) == set(db.scalars(select(Offer.id)))
     assert client.get("/api/search/offers", params={"q": "茶叶", "mode": "keyword"}).json()["total"] == 200
+
+
+def _segments(backend) -> int:
+    """How many pieces the offer index is in: Lucene segments, or FTS5 segments of the embedded index."""
+    if backend.name == "elasticsearch":
+        rows = backend.es.cat.segments(index=backend.alias(DocType.OFFER), format="json")
+        return len({(r["index"], r["segment"]) for r in rows})
+    with backend._lock:
+        return backend._conn.execute("SELECT count(DISTINCT segid) FROM offer_fts_idx").fetchone()[0]
+
+
+def test_reindex_merges_the_index_and_results_stay_the_same(env, embedder):
+    app, client, backend, headers, patent_ids = env
+    for i, pid in enumerate(patent_ids):  # three writes, each made visible: three segments
+        client.post("/api/offers", headers=headers, json={
+            "title": f"储能电池技术{i}", "patent_ids": [pid], "modes": ["transfer"], "publish": True})
+        app.state.indexer.drain()
+        backend.refresh(DocType.OFFER)
+    assert _segments(backend) == 3
+
+    def answers():  # everything but the timings
+        return [{k: v for k, v in client.get("/api/search/offers", params={"q": q, "mode": mode}).json().items()
+                 if k not in ("took_ms", "timings")}
+                for q in ("储能", "电池热管理") for mode in ("keyword", "semantic", "hybrid")]
+
+    before = answers()
+    backend.optimize(DocType.OFFER)
+    assert _segments(backend) == 1
+    assert answers() == before
+    result = reindex.rebuild(app.state.session_factory, backend, embedder, DocType.OFFER, progress=False)
+    assert result.ok and _segments(backend) == 1
+    assert [[h["id"] for h in a["hits"]] for a in answers()] == [[h["id"] for h in a["hits"]] for a in before]

@@ -246,7 +246,9 @@ class ElasticsearchBackend:
             if "error" in r:
                 raise RuntimeError(f"search failed: {r['error']}")
             raw = r["hits"]["hits"]
-            hits = [(_hit_id(h), float(h["_score"])) for h in raw]
+            # ties broken by id, as the embedded backend does: Lucene's own order of equal scores follows
+            # segment layout, which a merge changes
+            hits = sorted(((_hit_id(h), float(h["_score"])) for h in raw), key=lambda h: (-h[1], h[0]))
             for h in raw if values else ():
                 got = h.get("fields") or {}
                 out.values[_hit_id(h)] = tuple((got.get(f) or [None])[0] for f in SORT_VALUES)
@@ -325,6 +327,14 @@ class ElasticsearchBackend:
 
     def refresh(self, doc_type) -> None:
         self.ensure(doc_type)
+        self._call(self.es.indices.refresh, index=self.alias(doc_type))
+
+    def optimize(self, doc_type) -> None:
+        """One segment: a bulk load leaves several, and a knn search walks one HNSW graph per segment
+        (merging 100k vectors takes minutes, hence the long timeout; searches keep answering meanwhile)."""
+        self.ensure(doc_type)
+        self._call(self.es.options(request_timeout=3600).indices.forcemerge, index=self.alias(doc_type),
+                   max_num_segments=1)
         self._call(self.es.indices.refresh, index=self.alias(doc_type))
 
     def drop(self, doc_type) -> None:

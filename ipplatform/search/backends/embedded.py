@@ -232,6 +232,12 @@ class EmbeddedBackend:
     def refresh(self, doc_type) -> None:
         return None  # writes are visible at once
 
+    def optimize(self, doc_type) -> None:
+        self.ensure(doc_type)
+        t = doc_type.value
+        with self._lock:
+            self._conn.execute(f"INSERT INTO {t}_fts ({t}_fts) VALUES ('optimize')")  # one b-tree per index
+
     def drop(self, doc_type) -> None:
         with self._lock:
             self._conn.execute(f"DROP TABLE IF EXISTS {doc_type.value}_doc")

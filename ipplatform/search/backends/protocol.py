@@ -94,6 +94,11 @@ class SearchBackend(Protocol):
 
     def refresh(self, doc_type: DocType) -> None: ...
 
+    def optimize(self, doc_type: DocType) -> None:
+        """Merge the index into its most compact form for reading (after a rebuild, before traffic settles):
+        Elasticsearch merges it to one segment (one HNSW graph instead of one per segment), the embedded
+        backend merges its FTS5 b-trees. Queries keep answering meanwhile; results do not change."""
+
     def close(self) -> None: ...
 
 
