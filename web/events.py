@@ -155,10 +155,11 @@ async def edit_event(request: Request, db: DbSession, user: PageUser, event_id: 
 
 
 def _refused(request, db, user, event_id: int, exc: AppError, page: str):
-    """An action refused by the rules of the event (409/422): back to ``page`` with the reason."""
+    """An action refused by the rules of the event (409/422): back to ``page`` with the reason. The notice is
+    the platform's own message, never a query parameter (a link could otherwise put any text on the page)."""
     db.rollback()
-    handler = {"detail": event_detail, "registrations": registrations, "pairs": pair_page, "board": board}[page]
-    resp = handler(request, db, user, event_id, notice=exc.message_zh) if page != "detail" else None
+    handler = {"registrations": _registrations, "pairs": _pair_page, "board": _board}.get(page)
+    resp = handler(request, db, user, event_id, notice=exc.message_zh) if handler else None
     if resp is None:
         event = service.readable(db, user, event_id)
         resp = render(request, "event_detail.html", user, **_ctx(db, user, event), flow=STATUS_FLOW,
@@ -183,7 +184,11 @@ async def change_status(request: Request, db: DbSession, user: PageUser, event_i
 # ---- registrations and check-in --------------------------------------------------------------------
 
 @router.get("/events/{event_id}/registrations", response_class=HTMLResponse)
-def registrations(request: Request, db: DbSession, user: PageUser, event_id: Id, notice: str | None = None):
+def registrations(request: Request, db: DbSession, user: PageUser, event_id: Id):
+    return _registrations(request, db, user, event_id)
+
+
+def _registrations(request, db, user, event_id: int, notice: str | None = None):
     event = managed(db, user, event_id)
     people = service.participant_reads(db, user, event, service.participants(db, event.id))
     return render(request, "event_registrations.html", user, **_ctx(db, user, event), people=people,
@@ -216,7 +221,11 @@ async def check_in(request: Request, db: DbSession, user: PageUser, event_id: Id
 # ---- pairs, reminders, schedule --------------------------------------------------------------------
 
 @router.get("/events/{event_id}/pairs", response_class=HTMLResponse)
-def pair_page(request: Request, db: DbSession, user: PageUser, event_id: Id, notice: str | None = None):
+def pair_page(request: Request, db: DbSession, user: PageUser, event_id: Id):
+    return _pair_page(request, db, user, event_id)
+
+
+def _pair_page(request, db, user, event_id: int, notice: str | None = None):
     event = managed(db, user, event_id)
     people = service.participant_reads(db, user, event, service.participants(db, event.id, approved_only=True))
     items = [pairs.read_model(db, p) for p in pairs.pairs(db, event.id)]
@@ -293,7 +302,11 @@ async def make_schedule(request: Request, db: DbSession, user: PageUser, event_i
 # ---- the board and outcomes -----------------------------------------------------------------------
 
 @router.get("/events/{event_id}/board", response_class=HTMLResponse)
-def board(request: Request, db: DbSession, user: PageUser, event_id: Id, notice: str | None = None):
+def board(request: Request, db: DbSession, user: PageUser, event_id: Id):
+    return _board(request, db, user, event_id)
+
+
+def _board(request, db, user, event_id: int, notice: str | None = None):
     event = managed(db, user, event_id)
     items = meetings.meetings(db, event.id)
     return render(request, "event_board.html", user, **_ctx(db, user, event), rows=meetings.board(db, event),

@@ -101,3 +101,17 @@ def test_adding_a_pair_without_participants_says_what_is_missing(client, db):
     event_url = f.form_post(client, "/events/new", data=FORM, follow_redirects=False).headers["location"]
     resp = f.form_post(client, f"{event_url}/pairs", data={})  # no approved participants: the selects are empty
     assert resp.status_code == 422 and "请选择供给方和需求方" in resp.text
+
+
+def test_a_link_cannot_put_its_own_notice_on_an_event_page(client, db):
+    _people(db)
+    _login(client, "org1")
+    event_url = f.form_post(client, "/events/new", data=FORM, follow_redirects=False).headers["location"]
+    bait = "系统升级，请向账户6222汇款"
+    for page in ("registrations", "pairs", "board"):
+        resp = client.get(f"{event_url}/{page}", params={"notice": bait})
+        assert resp.status_code == 200, page
+        assert bait not in resp.text and 'data-testid="notice"' not in resp.text, page
+    # the platform's own notices still show: a refused pair on the pairs page
+    refused = f.form_post(client, f"{event_url}/pairs", data={})
+    assert refused.status_code == 422 and 'data-testid="notice"' in refused.text
