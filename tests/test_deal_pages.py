@@ -322,14 +322,17 @@ def test_the_other_party_still_reads_a_listing_no_longer_published(client, db, w
     for viewer, offer_code, demand_code in (("ent", 200, 200), ("univ", 200, 200), ("other", 404, 404)):
         client.cookies.clear()
         _as(client, world["users"][viewer])
-        assert client.get(f"/offers/{world['offer']}").status_code == offer_code, viewer
-        assert client.get(f"/demands/{world['demand']}").status_code == demand_code, viewer
+        for prefix in ("", "/api"):  # the pages and the API answer alike
+            assert client.get(f"{prefix}/offers/{world['offer']}").status_code == offer_code, (viewer, prefix)
+            assert client.get(f"{prefix}/demands/{world['demand']}").status_code == demand_code, (viewer, prefix)
     client.cookies.clear()
     assert client.get(f"/offers/{world['offer']}").status_code == 404  # anonymous
+    assert client.get(f"/api/offers/{world['offer']}").status_code == 404
     with db.begin():
         db.get(Offer, world["offer"]).status = ListingStatus.DRAFT
     _as(client, world["users"]["ent"])
     assert client.get(f"/offers/{world['offer']}").status_code == 404
+    assert client.get(f"/api/offers/{world['offer']}").status_code == 404
 
 
 def test_a_deal_party_reads_the_closed_offer_without_a_match(client, db, world):

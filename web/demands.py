@@ -14,6 +14,7 @@ from ipplatform.demands.models import Demand
 from ipplatform.demands.schemas import DemandCreate, DemandUpdate
 from ipplatform.dependencies import DbSession, OptionalUser
 from ipplatform.matching import service as matching_service
+from ipplatform.outcomes import listing_access
 from web import listings
 from web.dependencies import PageUser
 from web.forms import pick_industry, split_list, wan_to_yuan, yuan_to_wan
@@ -95,7 +96,7 @@ def demand_page(request: Request, db, user, demand: Demand, status_code: int = 2
 
 @router.get("/demands/{demand_id}", response_class=HTMLResponse)
 def demand_detail(request: Request, db: DbSession, user: OptionalUser, demand_id: Id):
-    demand = listings.detail_readable(db, user, demands_service.get(db, demand_id), "demand", "需求信息")
+    demand = listing_access.readable(db, user, demands_service.get(db, demand_id), "demand", "需求信息")
     return demand_page(request, db, user, demand)
 
 

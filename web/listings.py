@@ -11,20 +11,14 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select, union
 
 from ipplatform.auth import policy
 from ipplatform.common import lifecycle
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
-from ipplatform.common.errors import AppError, Conflict, FieldError, Forbidden, NotFound
+from ipplatform.common.errors import AppError, Conflict, FieldError, Forbidden
 from ipplatform.common.schemas import PageParams
 from ipplatform.common.validators import CleanText
-from ipplatform.demands.models import Demand
-from ipplatform.matching.models import Match
-from ipplatform.offers.models import Offer
 from ipplatform.organisations import service as org_service
-from ipplatform.organisations.models import Organisation
-from ipplatform.outcomes.models import Deal
 from web.forms import errors_by_field, filter_param
 from web.templating import render
 
@@ -67,29 +61,6 @@ def list_page(request: Request, db, user, query: ListQuery, list_fn: Callable, t
     base = f"{request.url.path}?{urlencode({k: v for k, v in kept.items() if v})}&"  # the pager adds page=
     return render(request, template, user, items=items, total=total, page=query.page, q=query.q or "",
                   mode=query.mode, mine=query.mine, made=query.made, pager_base=base)
-
-
-def detail_readable(db, user, listing, entity: str, entity_zh: str):
-    """``listing`` for its detail page: whom ``lifecycle.readable`` allows, and, once the listing is no longer
-    published (never a draft), the parties of a match or deal on it too — their match, deal and demand pages
-    link to it, and a closed offer is what they agreed on. Else the 404 (others' drafts are not revealed)."""
-    if policy.can_read_listing(user, listing):
-        return listing
-    if user is not None and listing.status != ListingStatus.DRAFT and policy.sees_matches(user, _parties(db, listing)):
-        return listing
-    raise NotFound(entity, entity_zh, listing.id)
-
-
-def _parties(db, listing) -> list:
-    """The organisations on the other side of the listing's matches and deals (one query for their ids)."""
-    if isinstance(listing, Offer):
-        ids = union(select(Demand.org_id).join(Match, Match.demand_id == Demand.id).where(Match.offer_id == listing.id),
-                    *(select(col).where(Deal.offer_id == listing.id)
-                      for col in (Deal.from_org_id, Deal.to_org_id, Deal.lender_org_id)))
-    else:
-        ids = union(*(select(col).join(Match, Match.offer_id == Offer.id).where(Match.demand_id == listing.id)
-                      for col in (Offer.owner_org_id, Offer.publisher_org_id)))
-    return list(db.scalars(select(Organisation).where(Organisation.id.in_(ids))))
 
 
 def publisher_org(db, user, kind: str):

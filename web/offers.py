@@ -12,6 +12,7 @@ from ipplatform.common.schemas import PageParams
 from ipplatform.common.validators import Id
 from ipplatform.dependencies import DbSession, OptionalUser
 from ipplatform.matching import service as matching_service
+from ipplatform.outcomes import listing_access
 from ipplatform.offers import service as offers_service
 from ipplatform.offers.dependencies import VisibleOffer, visible_offer
 from ipplatform.offers.models import Offer
@@ -128,7 +129,7 @@ def _offer_update_input(form, offer: Offer) -> dict:
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)
 def offer_detail(request: Request, db: DbSession, user: OptionalUser, offer_id: Id):
-    offer = listings.detail_readable(db, user, offers_service.get(db, offer_id), "offer", "供给信息")
+    offer = listing_access.readable(db, user, offers_service.get(db, offer_id), "offer", "供给信息")
     matches = matching_service.for_offer(db, offer.id) if policy.sees_matches(user, policy.offer_orgs(offer)) else []
     return render(request, "offer_detail.html", user, offer=offer, can_edit=policy.can_edit_listing(user, offer),
                   matches=matches)

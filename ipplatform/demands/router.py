@@ -14,6 +14,7 @@ from ipplatform.demands.dependencies import VisibleDemand, visible_demand
 from ipplatform.demands.schemas import DemandCreate, DemandRead, DemandUpdate
 from ipplatform.dependencies import CurrentUser, DbSession, OptionalUser
 from ipplatform.organisations import service as org_service
+from ipplatform.outcomes import listing_access
 from ipplatform.common.validators import CleanText, Id
 
 router = APIRouter(prefix="/demands", tags=["demands"])
@@ -27,8 +28,9 @@ def list_demands(db: DbSession, user: OptionalUser, page: Annotated[PageParams, 
 
 
 @router.get("/{demand_id}", response_model=DemandRead)
-def read_demand(demand: VisibleDemand):
-    return demand
+def read_demand(demand_id: Id, db: DbSession, user: OptionalUser):
+    """Also for the parties of its matches once it is closed or withdrawn (``listing_access``)."""
+    return listing_access.readable(db, user, service.get(db, demand_id), "demand", "需求信息")
 
 
 @router.post("", response_model=DemandRead, status_code=201)

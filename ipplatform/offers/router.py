@@ -14,6 +14,7 @@ from ipplatform.offers import service
 from ipplatform.offers.dependencies import VisibleOffer, visible_offer
 from ipplatform.offers.schemas import OfferCreate, OfferRead, OfferUpdate
 from ipplatform.organisations import service as org_service
+from ipplatform.outcomes import listing_access
 from ipplatform.common.validators import CleanText, Id
 
 router = APIRouter(prefix="/offers", tags=["offers"])
@@ -27,8 +28,9 @@ def list_offers(db: DbSession, user: OptionalUser, page: Annotated[PageParams, D
 
 
 @router.get("/{offer_id}", response_model=OfferRead)
-def read_offer(offer: VisibleOffer):
-    return offer
+def read_offer(offer_id: Id, db: DbSession, user: OptionalUser):
+    """Also for the parties of its matches and deals once it is closed or withdrawn (``listing_access``)."""
+    return listing_access.readable(db, user, service.get(db, offer_id), "offer", "供给信息")
 
 
 @router.post("", response_model=OfferRead, status_code=201)
