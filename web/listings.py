@@ -17,7 +17,7 @@ from ipplatform.common import lifecycle
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
 from ipplatform.common.errors import AppError, Conflict, FieldError, Forbidden
 from ipplatform.common.schemas import PageParams
-from ipplatform.common.validators import CleanText
+from ipplatform.common.validators import CleanText, Id
 from ipplatform.organisations import service as org_service
 from web.forms import errors_by_field, filter_param
 from web.templating import render
@@ -40,12 +40,13 @@ class ListQuery:
     mode: TransactionMode | None
     mine: bool
     made: int | None = None  # offers just made from an import (the page says so)
+    org: int | None = None  # with mine: one of the organisations the user acts for (staff: any)
 
 
 def list_query(page: Annotated[PageParams, Depends()], q: Annotated[CleanText | None, Query(max_length=100)] = None,
                mode: filter_param(TransactionMode) = None, mine: bool = False,
-               made: Annotated[int | None, Query(ge=0, le=100_000)] = None) -> ListQuery:
-    return ListQuery(page=page, q=q or None, mode=mode, mine=mine, made=made)
+               made: Annotated[int | None, Query(ge=0, le=100_000)] = None, org: Id | None = None) -> ListQuery:
+    return ListQuery(page=page, q=q or None, mode=mode, mine=mine, made=made, org=org)
 
 
 ListQueryDep = Annotated[ListQuery, Depends(list_query)]
@@ -54,13 +55,16 @@ ListQueryDep = Annotated[ListQuery, Depends(list_query)]
 def list_page(request: Request, db, user, query: ListQuery, list_fn: Callable, template: str) -> HTMLResponse:
     """A list page of offers or demands: the public's published ones, or all of the user's own ("mine")."""
     own = bool(query.mine and user)
-    mine = policy.org_scope(db, user, policy.Action.LISTING_WRITE) if own else None
+    org_ids = lifecycle.own_org_ids(db, user, query.org) if own else None  # 403 before an org is looked up
+    org = org_service.get(db, query.org) if own and query.org is not None else None
     items, total = list_fn(db, user, query.page, status=None if own else ListingStatus.PUBLISHED, mode=query.mode,
-                           q=query.q, org_id=(mine or {user.org_id}) if own else None)
-    kept = {"q": query.q, "mode": query.mode.value if query.mode else None, "mine": 1 if query.mine else None}
-    base = f"{request.url.path}?{urlencode({k: v for k, v in kept.items() if v})}&"  # the pager adds page=
+                           q=query.q, org_id=org_ids)
+    kept = {"q": query.q, "mode": query.mode.value if query.mode else None, "mine": 1 if own else None,
+            "org": org.id if org else None}
+    kept = urlencode({k: v for k, v in kept.items() if v})
+    base = f"{request.url.path}?{kept}&"  # the pager adds page=
     return render(request, template, user, items=items, total=total, page=query.page, q=query.q or "",
-                  mode=query.mode, mine=query.mine, made=query.made, pager_base=base)
+                  mode=query.mode, mine=own, org=org, made=query.made, pager_base=base, export_query=kept)
 
 
 def publisher_org(db, user, kind: str):

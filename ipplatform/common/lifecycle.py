@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 
 from ipplatform.auth import policy
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus
-from ipplatform.common.errors import Conflict, NotFound
+from ipplatform.common.errors import Conflict, Forbidden, NotFound
 from ipplatform.common.schemas import paginate
 from ipplatform.database import json_list_contains, utcnow
 
@@ -54,6 +54,18 @@ def visible_statuses_filter(db, model, user, org_columns):
     if not scope:
         return published
     return or_(published, *[col.in_(sorted(scope)) for col in org_columns])
+
+
+def own_org_ids(db, user, org_id: int | None = None) -> set[int]:
+    """The organisations whose listings are the user's own ("我的供给/需求", and their export): those the user
+    may publish for (its own and, for an agency member, those it is custodian for; staff who may act for
+    anyone: its own), or just ``org_id`` when given and the user may act for it (staff: any), else 403."""
+    scope = policy.org_scope(db, user, policy.Action.LISTING_WRITE)
+    if org_id is None:
+        return scope or {user.org_id}
+    if scope is not None and org_id not in scope:
+        raise Forbidden("you cannot list this organisation's own listings", "您不能查看该机构的全部信息（含未发布的）")
+    return {org_id}
 
 
 def list_listings(db, model, org_columns, user, page, *, status=None, org_id=None, mode=None, q=None):

@@ -98,11 +98,13 @@ def _patent_rows(db: Session, batch: list[Patent]) -> Iterator[list[str]]:
         yield _row("patents", values)
 
 
-def _listing_stmt(db: Session, model, org_columns, user, q, mode, mine):
+def _listing_stmt(db: Session, model, org_columns, user, q, mode, mine, org=None):
+    """As the list page shows them: published ones, or with ``mine`` the user's own (``own_org_ids``)."""
     stmt = select(model)
     visible = lifecycle.visible_statuses_filter(db, model, user, org_columns)
     if mine and user is not None:
-        stmt = stmt.where(or_(*[col == user.org_id for col in org_columns]))
+        ids = sorted(lifecycle.own_org_ids(db, user, org))
+        stmt = stmt.where(or_(*[col.in_(ids) for col in org_columns]))
     elif visible is not None:
         stmt = stmt.where(model.status == ListingStatus.PUBLISHED)
     if visible is not None:
@@ -118,8 +120,9 @@ def _status(listing) -> str:
     return "已发布" if listing.status == ListingStatus.PUBLISHED else "草稿"
 
 
-def offers(db: Session, user, *, q=None, mode=None, mine=False) -> Iterator[list[str]]:
-    for o in db.scalars(_listing_stmt(db, Offer, (Offer.owner_org_id, Offer.publisher_org_id), user, q, mode, mine)).unique():
+def offers(db: Session, user, *, q=None, mode=None, mine=False, org=None) -> Iterator[list[str]]:
+    columns = (Offer.owner_org_id, Offer.publisher_org_id)
+    for o in db.scalars(_listing_stmt(db, Offer, columns, user, q, mode, mine, org)).unique():
         yield _row("offers", {
             "title": o.title, "patents": ";".join(p.application_number for p in o.patents), "modes": _modes(o.modes),
             "asking_price": _wan(o.asking_price), "negotiable": "是" if o.negotiable else "否",
@@ -129,8 +132,8 @@ def offers(db: Session, user, *, q=None, mode=None, mine=False) -> Iterator[list
             "contact_email": o.contact_email, "expires_on": _d(o.expires_on), "status": _status(o)})
 
 
-def demands(db: Session, user, *, q=None, mode=None, mine=False) -> Iterator[list[str]]:
-    for d in db.scalars(_listing_stmt(db, Demand, (Demand.org_id,), user, q, mode, mine)).unique():
+def demands(db: Session, user, *, q=None, mode=None, mine=False, org=None) -> Iterator[list[str]]:
+    for d in db.scalars(_listing_stmt(db, Demand, (Demand.org_id,), user, q, mode, mine, org)).unique():
         yield _row("demands", {
             "title": d.title, "description": d.description, "industry_code": d.industry_code,
             "region_code": d.region_code, "preferred_ipc": ";".join(d.preferred_ipc or []), "modes": _modes(d.modes),

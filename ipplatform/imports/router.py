@@ -68,8 +68,10 @@ def import_report(job_id: Id, user: CurrentUser, db: DbSession):
             summary="a list as .xlsx or CSV, with the headers the importer reads")
 def export_list(kind: ExportKind, user: CurrentUser, db: DbSession, format: Literal["xlsx", "csv"] = "xlsx",
                 q: Annotated[CleanText | None, Query(max_length=100)] = None,
-                mode: TransactionMode | None = None, mine: bool = False):
-    rows = export.EXPORTS[kind](db, user, q=q, mode=mode, mine=mine)
+                mode: TransactionMode | None = None, mine: bool = False,
+                org: Annotated[Id | None, Query(description="offers and demands with mine: one organisation the "
+                                                "user acts for (staff: any)")] = None):
+    rows = export.EXPORTS[kind](db, user, q=q, mode=mode, mine=mine, org=org)
     name = f"{export.KINDS_ZH[kind]}.{format}"
     if format == "csv":
         return attachment(export.to_csv(kind, rows), name, "text/csv; charset=utf-8")

@@ -33,3 +33,28 @@ def test_list_pages_link_to_their_export(client, db, page, kind):
     assert header == export.headers(kind)
     if kind == "patents":
         assert any("一种茶叶揉捻机" in (c or "") for row in sheet.iter_rows(min_row=2, values_only=True) for c in row)
+
+
+@pytest.mark.parametrize("kind", ["offers", "demands"])
+def test_my_list_and_its_export_hold_the_same_listings(client, db, kind):
+    """An agency member's 我的供给/需求 holds its own listings and those of the organisations it is custodian
+    for; the export link of that page gives exactly those rows."""
+    with db.begin():
+        agency = f.org(db, OrgKind.AGENCY)
+        member = f.user(db, agency, Role.AGENCY_MEMBER)
+        ward = f.org(db, OrgKind.UNIVERSITY)
+        ward.custodian_org_id = agency.id
+        stranger = f.org(db, OrgKind.UNIVERSITY)
+        make = f.offer if kind == "offers" else f.demand
+        make(db, agency, title="本机构的茶叶加工技术")
+        make(db, ward, title="托管高校的板栗脱壳技术")
+        make(db, stranger, title="别家的羽绒清洗技术")
+    client.cookies.set("ipp_session", f.auth(member)["Authorization"].split()[1])
+    page = client.get(f"/{kind}?mine=1").text
+    assert "本机构的茶叶加工技术" in page and "托管高校的板栗脱壳技术" in page and "别家的羽绒清洗技术" not in page
+    csv_link = next(link.replace("&amp;", "&") for link in re.findall(r'href="(/api/exports/[^"]+)"', page)
+                    if "format=csv" in link)
+    exported = client.get(csv_link)
+    assert exported.status_code == 200
+    assert "本机构的茶叶加工技术" in exported.text and "托管高校的板栗脱壳技术" in exported.text
+    assert "别家的羽绒清洗技术" not in exported.text

@@ -4,8 +4,11 @@ answered with clear messages. On both databases (the background job runs within 
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import zipfile
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from openpyxl import load_workbook
@@ -119,3 +122,42 @@ def test_upload_limits_and_bad_files(client, db, univ, tmp_path):
     assert big.status_code == 413 and "过大" in big.text
     missing = f.form_post(client, "/imports", {"kind": "patents"})
     assert missing.status_code == 422 and "请选择要导入的" in missing.text
+
+
+def test_offers_made_for_another_organisation_show_in_its_list(client, db, univ, tmp_path):
+    """An administrator imports patents for a university and makes offers of them: the page it lands on lists
+    those offers (drafts too) under the university's name, its export links give the same rows, and a member
+    of another organisation cannot open that list."""
+    org, _ = univ
+    with db.begin():
+        office = f.org(db, OrgKind.IP_OFFICE, name="信阳市知识产权局（测试）")
+        f.user(db, office, Role.ADMIN, username="root")
+        f.user(db, f.org(db, OrgKind.ENTERPRISE), Role.ENTERPRISE_MEMBER, username="firm")
+    resp = f.form_post(client, "/login", data={"username": "root", "password": f.PASSWORD, "next": "/imports"},
+                       follow_redirects=False)
+    assert resp.status_code == 303
+    content = write_csv(tmp_path / "p.csv", [export_row(1, org.name), export_row(2, org.name)], "utf-8-sig",
+                        EXPORT_HEADER).read_bytes()
+    job_url = _upload_page(client, content, "导出.csv", owner_org_id=str(org.id)).headers["location"]
+    commit = f.form_post(client, f"{job_url}/commit", {}, follow_redirects=False)
+    assert "已写入数据库" in client.get(commit.headers["location"]).text
+    db.expire_all()
+    patents = list(db.scalars(select(Patent).order_by(Patent.id)))
+    made = f.form_post(client, commit.headers["location"] + "/offers",
+                       {"patent_ids": [str(p.id) for p in patents], "modes": ["transfer"], "action": "save"},
+                       follow_redirects=False)
+    assert made.status_code == 303 and f"org={org.id}" in made.headers["location"]
+    page = client.get(made.headers["location"])
+    assert page.status_code == 200
+    assert "已由导入的专利生成 2 条供给" in page.text and f"我的供给 · {org.name}" in page.text
+    assert all(p.title in page.text for p in patents)  # drafts, owned and published by the university
+    csv_link = html.unescape(re.search(r'href="(/api/exports/offers\?format=csv[^"]*)"', page.text).group(1))
+    assert parse_qs(urlsplit(csv_link).query) == {"format": ["csv"], "mine": ["1"], "org": [str(org.id)]}
+    exported = client.get(csv_link)
+    assert exported.status_code == 200 and all(p.title in exported.text for p in patents)
+    client.cookies.clear()
+    resp = f.form_post(client, "/login", data={"username": "firm", "password": f.PASSWORD, "next": "/offers"},
+                       follow_redirects=False)
+    assert client.get(f"/offers?mine=1&org={org.id}").status_code == 403
+    assert client.get(f"/api/exports/offers?format=csv&mine=1&org={org.id}").status_code == 403
+    assert client.get("/offers?mine=1&org=999999").status_code == 403  # not one the member acts for
