@@ -157,6 +157,13 @@ def test_an_untouched_organisation_form_keeps_a_class_level_industry(client, db,
     f.form_post(client, f"/office/organisations/{org.id}/edit", data=division_only)
     db.expire_all()
     assert db.get(Organisation, org.id).industry_code == "18"
+    # Without JavaScript the detail select still holds the old division's class when another division (or 不限)
+    # is picked: the division picked wins, the stale class is dropped.
+    for division, expected in (("18", "1830"), ("15", "15"), ("C", "C"), ("", None)):
+        f.form_post(client, f"/office/organisations/{org.id}/edit",
+                    data={**untouched, "industry_code": division, "industry_code_detail": "1830"})
+        db.expire_all()
+        assert db.get(Organisation, org.id).industry_code == expected, division
 
 
 def test_organisations_are_registered_edited_and_verified(client, db, office):

@@ -175,9 +175,14 @@ def industry_division(code: str | None) -> str:
 
 
 def pick_industry(form, name: str = "industry_code") -> str | None:
-    """The industry an ``industry_select`` posted: the group/class when one was chosen, else the section or
-    division (None: none chosen)."""
-    return (form.get(f"{name}_detail") or "").strip() or (form.get(name) or "").strip() or None
+    """The industry an ``industry_select`` posted: the group/class when one was chosen under the division chosen,
+    else the section or division (None: none chosen). Without JavaScript the detail select keeps the old
+    division's group when the user picks another division; that stale group is dropped, not kept."""
+    division = (form.get(name) or "").strip()
+    detail = (form.get(f"{name}_detail") or "").strip()
+    if detail and detail[:2] == division:
+        return detail
+    return division or None
 
 
 def region_options(current: str | None) -> list:
