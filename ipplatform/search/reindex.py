@@ -3,8 +3,9 @@
     python -m ipplatform.search.reindex [--type offer|demand|all] [--batch 256]
 
 Builds a fresh index beside the live one (Elasticsearch: a new index behind the alias; embedded:
-new tables), swaps atomically, re-indexes what changed during the build, merges the index for reading (one
-segment; FTS5 optimize), and checks that the index holds exactly the database's ids. Exit status 1 when reconciliation fails.
+new tables), swaps atomically, re-indexes what changed during the build (what was queued before it
+is covered by it), merges the index for reading (one segment; FTS5 optimize), and checks that the
+index holds exactly the database's ids. Exit status 1 when reconciliation fails.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def rebuild(session_factory: sessionmaker, backend: SearchBackend, embedder, doc
     model = MODELS[doc_type]
     started = utcnow()
     with session_factory() as db:
+        # Outbox entries visible now were committed with their changes, which the build reads: covered.
+        covered = set(db.scalars(select(OutboxEntry.id).where(OutboxEntry.doc_type == doc_type.value)))
         ids = list(db.scalars(select(model.id).order_by(model.id)))
 
     def loaded():  # on the pipeline's builder thread, with its own session
@@ -73,14 +76,18 @@ def rebuild(session_factory: sessionmaker, backend: SearchBackend, embedder, doc
             yield from pipeline.encoded(loaded(), encode)
 
     backend.rebuild(doc_type, batches(), embedder.dims)
-    # Changes committed while building went to the old index (or are still queued): replay them.
+    # Changes committed while building went to the old index (or are still queued): replay them. Entries
+    # that were already queued when the build began are covered by it and go (the indexer would only write
+    # the same documents again, e.g. every seeded offer right after `python -m ipplatform.seed`).
     with session_factory() as db:
-        changed = list(db.scalars(select(model.id).where(model.updated_at >= started)))
-        queued = list(db.scalars(select(OutboxEntry.doc_id).where(OutboxEntry.doc_type == doc_type.value)))
-        db.execute(delete(OutboxEntry).where(OutboxEntry.doc_type == doc_type.value,
-                                             OutboxEntry.created_at < started))
+        changed = set(db.scalars(select(model.id).where(model.updated_at >= started)))
+        queued = db.execute(select(OutboxEntry.id, OutboxEntry.doc_id).where(OutboxEntry.doc_type == doc_type.value))
+        changed.update(doc_id for entry_id, doc_id in queued if entry_id not in covered)
+        done = sorted(covered)
+        for i in range(0, len(done), 900):
+            db.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(done[i:i + 900])))
         db.commit()
-    replay = sorted(set(changed) | set(queued))
+    replay = sorted(changed)
     if replay:
         indexer = Indexer(session_factory, backend, lambda: embedder)
         with session_factory() as db:

@@ -235,3 +235,51 @@ def test_reindex_merges_the_index_and_results_stay_the_same(env, embedder):
     result = reindex.rebuild(app.state.session_factory, backend, embedder, DocType.OFFER, progress=False)
     assert result.ok and _segments(backend) == 1
     assert [[h["id"] for h in a["hits"]] for a in answers()] == [[h["id"] for h in a["hits"]] for a in before]
+
+
+class _EditDuringBuild:
+    """The real encoder; while the build encodes its first batch, ``edit`` commits a change through the API
+    (as a user would while an operator reindexes)."""
+
+    def __init__(self, embedder, edit):
+        self._embedder, self._edit = embedder, edit
+        self.dims = embedder.dims
+
+    def encode_documents(self, texts, db=None, **kw):
+        if self._edit is not None:
+            edit, self._edit = self._edit, None
+            edit()
+        return self._embedder.encode_documents(texts, db=db, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self._embedder, name)
+
+
+def test_reindex_replays_changes_made_during_the_build_and_not_what_it_already_covers(env, embedder):
+    app, client, backend, headers, patent_ids = env
+    made = [client.post("/api/offers", headers=headers, json={
+        "title": f"储能电池技术{i}", "patent_ids": [pid], "modes": ["transfer"], "publish": True}).json()["id"]
+        for i, pid in enumerate(patent_ids)]  # queued, never drained (as right after a seed)
+    written = []
+    upsert = backend.upsert
+
+    def counting_upsert(doc_type, docs, vectors):  # the real write, counted
+        written.extend(d["id"] for d in docs)
+        return upsert(doc_type, docs, vectors)
+
+    backend.upsert = counting_upsert
+
+    def edit():
+        resp = client.patch(f"/api/offers/{made[1]}", headers=headers, json={"title": "液冷储能电池热管理系统"})
+        assert resp.status_code == 200, resp.text
+
+    try:
+        result = reindex.rebuild(app.state.session_factory, backend, _EditDuringBuild(embedder, edit), DocType.OFFER,
+                                 progress=False)
+    finally:
+        backend.upsert = upsert
+    assert result.ok and result.database == 3
+    assert written == [made[1]], "only the offer changed during the build is written again"
+    assert "液冷储能电池热管理系统" in [h["title"] for h in _search(client, "液冷").values()]
+    with app.state.session_factory() as db:  # the covered entries are gone; the edit's entry stays for the indexer
+        assert list(db.scalars(select(OutboxEntry.doc_id))) == [made[1]]
