@@ -319,9 +319,13 @@ def test_the_other_party_still_reads_a_listing_no_longer_published(client, db, w
     with db.begin():
         db.get(Offer, world["offer"]).status = status
         db.get(Demand, world["demand"]).status = status
-    for viewer, offer_code, demand_code in (("ent", 200, 200), ("univ", 200, 200), ("other", 404, 404)):
+        # an event organiser reads every match, but is no party to this one: a closed listing stays hidden
+        organiser = f.user(db, f.org(db, OrgKind.AGENCY), Role.EVENT_ORGANISER)
+    viewers = {**world["users"], "organiser": organiser}
+    for viewer, offer_code, demand_code in (("ent", 200, 200), ("univ", 200, 200), ("other", 404, 404),
+                                            ("organiser", 404, 404), ("staff", 200, 200)):
         client.cookies.clear()
-        _as(client, world["users"][viewer])
+        _as(client, viewers[viewer])
         for prefix in ("", "/api"):  # the pages and the API answer alike
             assert client.get(f"{prefix}/offers/{world['offer']}").status_code == offer_code, (viewer, prefix)
             assert client.get(f"{prefix}/demands/{world['demand']}").status_code == demand_code, (viewer, prefix)

@@ -134,6 +134,6 @@ async def bulk_offer_create(request: Request, db: DbSession, user: PageUser, job
         return _offer_form(request, db, user, job, values, errors_by_field(exc), 422)
     except ValueError:  # an unknown transaction mode
         return _offer_form(request, db, user, job, values, {"modes": "交易方式：取值无效"}, 422)
-    # the owner's offers, where they are: office staff and agencies make them for another organisation
+    # the owner's offers, where they are: administrators and agencies make them for another organisation
     org = f"&org={job.owner.id}" if job.owner.id != user.org_id else ""
     return RedirectResponse(f"/offers?mine=1{org}&made={len(offers)}", status_code=303)

@@ -61,6 +61,8 @@ def own_org_ids(db, user, org_id: int | None = None) -> set[int]:
     may publish for (its own and, for an agency member, those it is custodian for; staff who may act for
     anyone: its own), or just ``org_id`` when given and the user may act for it (staff: any), else 403."""
     scope = policy.org_scope(db, user, policy.Action.LISTING_WRITE)
+    if scope is not None:
+        scope = scope or {user.org_id}  # a role that publishes nothing: its own organisation's (none, usually)
     if org_id is None:
         return scope or {user.org_id}
     if scope is not None and org_id not in scope:

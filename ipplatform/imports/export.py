@@ -105,7 +105,7 @@ def _listing_stmt(db: Session, model, org_columns, user, q, mode, mine, org=None
     if mine and user is not None:
         ids = sorted(lifecycle.own_org_ids(db, user, org))
         stmt = stmt.where(or_(*[col.in_(ids) for col in org_columns]))
-    elif visible is not None:
+    else:  # the public list, for office staff too (their search may ask for every status; this list does not)
         stmt = stmt.where(model.status == ListingStatus.PUBLISHED)
     if visible is not None:
         stmt = stmt.where(visible)

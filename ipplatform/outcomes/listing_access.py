@@ -1,5 +1,6 @@
 """Who may read one offer or demand: whom ``lifecycle.readable`` allows and, once the listing is no longer
-published (never a draft), the parties of a match or deal on it. Their match, deal and demand pages link to
+published (never a draft), the organisations on the other side of a match or deal on it (their members and
+custodian agencies). Their match, deal and demand pages link to
 it, and a closed offer is what they agreed on. The API's ``GET /api/offers/{id}`` and ``/api/demands/{id}``
 and the detail pages both ask here; listings, search and exports keep to ``lifecycle`` visibility.
 
@@ -25,7 +26,9 @@ def readable(db: Session, user, listing, entity: str, entity_zh: str):
     """``listing`` if ``user`` may read it (see the module), else the 404 (others' drafts are not revealed)."""
     if policy.can_read_listing(user, listing):
         return listing
-    if user is not None and listing.status != ListingStatus.DRAFT and policy.sees_matches(user, parties(db, listing)):
+    # a party's own side only: the roles that read every match (event organisers) gain nothing here
+    if user is not None and listing.status != ListingStatus.DRAFT and any(policy.owns(user, o)
+                                                                           for o in parties(db, listing)):
         return listing
     raise NotFound(entity, entity_zh, listing.id)
 

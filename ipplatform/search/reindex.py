@@ -11,6 +11,7 @@ index holds exactly the database's ids. Exit status 1 when reconciliation fails.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from ipplatform.search.backends.protocol import SearchBackend
 from ipplatform.search.documents import MODELS, DocType
 from ipplatform.search.indexer import Indexer, embed_documents, load_documents
 from ipplatform.search.models import OutboxEntry
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -93,8 +96,13 @@ def rebuild(session_factory: sessionmaker, backend: SearchBackend, embedder, doc
         with session_factory() as db:
             indexer.sync(db, doc_type, replay)
             db.commit()
-    # Merged for reading, the replay's overwritten documents purged (queries keep answering meanwhile)
-    backend.optimize(doc_type)
+    # Merged for reading, overwritten documents purged (queries keep answering meanwhile). The index is
+    # complete without it, so a merge that fails or times out is reported, not fatal.
+    try:
+        backend.optimize(doc_type)
+    except Exception as exc:  # noqa: BLE001  (BackendUnavailable, a timeout, an engine error)
+        log.warning("reindex %s: the merge did not finish (%s); the index is complete, merge it later",
+                    doc_type.value, exc)
     return reconcile(session_factory, backend, doc_type)
 
 

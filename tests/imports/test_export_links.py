@@ -58,3 +58,19 @@ def test_my_list_and_its_export_hold_the_same_listings(client, db, kind):
     assert exported.status_code == 200
     assert "本机构的茶叶加工技术" in exported.text and "托管高校的板栗脱壳技术" in exported.text
     assert "别家的羽绒清洗技术" not in exported.text
+
+
+def test_the_public_list_export_holds_only_published_listings_for_office_staff_too(client, db):
+    with db.begin():
+        univ = f.org(db, OrgKind.UNIVERSITY)
+        f.offer(db, univ, title="已发布的茶叶杀青技术")
+        f.offer(db, univ, title="未发布的板栗脱壳技术", publish=False)
+        staff = f.user(db, f.org(db, OrgKind.IP_OFFICE), Role.OFFICE_STAFF)
+    client.cookies.set("ipp_session", f.auth(staff)["Authorization"].split()[1])
+    page = client.get("/offers").text
+    assert "已发布的茶叶杀青技术" in page and "未发布的板栗脱壳技术" not in page
+    exported = client.get("/api/exports/offers?format=csv")
+    assert exported.status_code == 200
+    assert "已发布的茶叶杀青技术" in exported.text and "未发布的板栗脱壳技术" not in exported.text
+    own = client.get(f"/offers?mine=1&org={staff.org_id}")  # their own organisation's list: theirs to open
+    assert own.status_code == 200

@@ -96,8 +96,10 @@ class SearchBackend(Protocol):
 
     def optimize(self, doc_type: DocType) -> None:
         """Merge the index into its most compact form for reading (after a rebuild, before traffic settles):
-        Elasticsearch merges it to one segment (one HNSW graph instead of one per segment), the embedded
-        backend merges its FTS5 b-trees. Queries keep answering meanwhile; results do not change."""
+        Elasticsearch merges it to one segment (one HNSW graph instead of one per segment; searches keep
+        answering meanwhile), the embedded backend merges its FTS5 b-trees (holding its lock: searches in the
+        same process wait). The same documents match; scores may shift a little as deleted documents leave
+        the BM25 statistics, and approximate neighbours may differ at the margin."""
 
     def close(self) -> None: ...
 
