@@ -117,7 +117,9 @@ def _listing_stmt(db: Session, model, org_columns, user, q, mode, mine, org=None
 
 
 def _status(listing) -> str:
-    return "已发布" if listing.status == ListingStatus.PUBLISHED else "草稿"
+    """The listing's own status label (草稿, 已发布, 已撤回, 已成交/关闭, 已过期). The importer accepts every one:
+    only 已发布 publishes; a new listing with any other is a draft, an existing one keeps its status."""
+    return ListingStatus(listing.status).zh
 
 
 def offers(db: Session, user, *, q=None, mode=None, mine=False, org=None) -> Iterator[list[str]]:

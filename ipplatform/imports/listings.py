@@ -25,7 +25,9 @@ from ipplatform.patents.models import Patent
 MODE_BY_LABEL = {m.zh: m for m in TransactionMode} | {m.value: m for m in TransactionMode} | {
     "许可": TransactionMode.ORDINARY_LICENCE, "质押": TransactionMode.PLEDGE, "入股": TransactionMode.EQUITY}
 MATURITY_BY_LABEL = {m.zh: m for m in Maturity} | {m.value: m for m in Maturity}
-STATUS_BY_LABEL = {"草稿": False, "已发布": True, "发布": True, "": False}
+# Only 已发布 publishes; the other statuses an export writes read back as "do not publish" (the importer
+# never withdraws or closes a listing).
+STATUS_BY_LABEL = {"已发布": True, "发布": True, "": False} | {s.zh: False for s in ListingStatus if s.zh != "已发布"}
 CONTACT = (Column("contact_name", "联系人", ("联系人姓名",)), Column("contact_phone", "联系电话", ("电话", "手机")),
            Column("contact_email", "联系邮箱", ("邮箱", "电子邮箱", "Email")))
 LISTING_ONLY = {"owner_org_id", "org_id", "publish"}  # create-only fields, not compared or updated

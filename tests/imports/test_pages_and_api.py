@@ -155,6 +155,9 @@ def test_offers_made_for_another_organisation_show_in_its_list(client, db, univ,
     assert parse_qs(urlsplit(csv_link).query) == {"format": ["csv"], "mine": ["1"], "org": [str(org.id)]}
     exported = client.get(csv_link)
     assert exported.status_code == 200 and all(p.title in exported.text for p in patents)
+    assert exported.text.count("草稿") == 2  # each offer's own status, read back by the importer as it is
+    assert client.get("/offers?mine=1&org=999999").status_code == 404  # an administrator: no such organisation
+    assert client.get("/api/exports/offers?format=csv&mine=1&org=999999").status_code == 404
     client.cookies.clear()
     resp = f.form_post(client, "/login", data={"username": "firm", "password": f.PASSWORD, "next": "/offers"},
                        follow_redirects=False)

@@ -130,3 +130,22 @@ def _filter_patents(content: bytes, fmt: str, holder: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def test_an_export_of_my_offers_names_each_status_and_reads_back(client, db):
+    """我的供给's export says 已撤回 / 已成交/关闭 where they are, not 草稿; importing that file again rejects
+    nothing and changes no listing's status (the importer never withdraws, closes or reopens one)."""
+    with db.begin():
+        w = _world(db)
+        univ = w["univ"]
+        kept = {title: f.offer(db, univ, title=title) for title in ("茶叶杀青技术", "板栗脱壳技术", "羽绒清洗技术")}
+        kept["板栗脱壳技术"].status = "withdrawn"
+        kept["羽绒清洗技术"].status = "closed"
+    exported = _export(client, w["member"], "offers", "csv", mine=True).decode("utf-8-sig")
+    statuses = {row["供给标题"]: row["状态"] for row in csv.DictReader(io.StringIO(exported))}
+    assert statuses == {"茶叶杀青技术": "已发布", "板栗脱壳技术": "已撤回", "羽绒清洗技术": "已成交/关闭"}
+    back = _upload(client, w["member"], "offers", "o.csv", exported.encode("utf-8-sig"))
+    assert back["rejected"] == []
+    db.expire_all()
+    assert {t: str(o.status) for t, o in ((t, db.get(type(o), o.id)) for t, o in kept.items())} == {
+        "茶叶杀青技术": "published", "板栗脱壳技术": "withdrawn", "羽绒清洗技术": "closed"}
