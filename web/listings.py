@@ -55,16 +55,14 @@ ListQueryDep = Annotated[ListQuery, Depends(list_query)]
 def list_page(request: Request, db, user, query: ListQuery, list_fn: Callable, template: str) -> HTMLResponse:
     """A list page of offers or demands: the public's published ones, or all of the user's own ("mine")."""
     own = bool(query.mine and user)
-    org_ids = lifecycle.own_org_ids(db, user, query.org) if own else None  # 403 before an org is looked up
+    filters = lifecycle.list_filters(db, user, mine=own, org_id=query.org)  # the export link asks the same
     org = org_service.get(db, query.org) if own and query.org is not None else None
-    items, total = list_fn(db, user, query.page, status=None if own else ListingStatus.PUBLISHED, mode=query.mode,
-                           q=query.q, org_id=org_ids)
-    kept = {"q": query.q, "mode": query.mode.value if query.mode else None, "mine": 1 if own else None,
-            "org": org.id if org else None}
-    kept = urlencode({k: v for k, v in kept.items() if v})
-    base = f"{request.url.path}?{kept}&"  # the pager adds page=
+    items, total = list_fn(db, user, query.page, mode=query.mode, q=query.q, **filters)
+    kept = urlencode({k: v for k, v in (("q", query.q), ("mode", query.mode.value if query.mode else None),
+                                         ("mine", 1 if own else None), ("org", org.id if org else None)) if v})
     return render(request, template, user, items=items, total=total, page=query.page, q=query.q or "",
-                  mode=query.mode, mine=own, org=org, made=query.made, pager_base=base, export_query=kept)
+                  mode=query.mode, mine=own, org=org, made=query.made,
+                  pager_base=f"{request.url.path}?{kept}&", export_query=kept)  # the pager adds page=
 
 
 def publisher_org(db, user, kind: str):

@@ -7,10 +7,11 @@ from datetime import date
 from sqlalchemy import or_, select
 
 from ipplatform.auth import policy
-from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus
+from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
 from ipplatform.common.errors import Conflict, Forbidden, NotFound
 from ipplatform.common.schemas import paginate
 from ipplatform.database import json_list_contains, utcnow
+from ipplatform.organisations.models import Organisation
 
 
 def transition(listing, target: ListingStatus) -> None:
@@ -59,20 +60,30 @@ def visible_statuses_filter(db, model, user, org_columns):
 def own_org_ids(db, user, org_id: int | None = None) -> set[int]:
     """The organisations whose listings are the user's own ("我的供给/需求", and their export): those the user
     may publish for (its own and, for an agency member, those it is custodian for; staff who may act for
-    anyone: its own), or just ``org_id`` when given and the user may act for it (staff: any), else 403."""
-    scope = policy.org_scope(db, user, policy.Action.LISTING_WRITE)
-    if scope is not None:
-        scope = scope or {user.org_id}  # a role that publishes nothing: its own organisation's (none, usually)
+    anyone: its own), or just ``org_id`` when given and the user may act for it (staff: any); else 403,
+    and 404 for an organisation that does not exist."""
+    scope = policy.org_scope(db, user, policy.Action.LISTING_WRITE)  # None: every organisation
+    own = scope or {user.org_id}  # a role that publishes nothing still has its own organisation
     if org_id is None:
-        return scope or {user.org_id}
-    if scope is not None and org_id not in scope:
+        return own
+    if scope is not None and org_id not in own:
         raise Forbidden("you cannot list this organisation's own listings", "您不能查看该机构的全部信息（含未发布的）")
+    if db.get(Organisation, org_id) is None:
+        raise NotFound("organisation", "机构", org_id)
     return {org_id}
 
 
-def list_listings(db, model, org_columns, user, page, *, status=None, org_id=None, mode=None, q=None):
-    """Offers or demands ``user`` may see, newest published first; ``org_columns`` are the model's
-    organisation columns (an offer's owner and publisher, a demand's organisation)."""
+def list_filters(db, user, *, mine: bool = False, org_id: int | None = None) -> dict:
+    """What a list of offers or demands shows (its page and its export alike): the public's published ones,
+    or with ``mine`` the user's own in every status (``own_org_ids``)."""
+    if mine and user is not None:
+        return {"status": None, "org_id": own_org_ids(db, user, org_id)}
+    return {"status": ListingStatus.PUBLISHED, "org_id": None}
+
+
+def listing_stmt(db, model, org_columns, user, *, status=None, org_id=None, mode=None, q=None):
+    """The offers or demands ``user`` may see, filtered; ``org_columns`` are the model's organisation columns
+    (an offer's owner and publisher, a demand's organisation)."""
     stmt = select(model)
     visible = visible_statuses_filter(db, model, user, org_columns)
     if visible is not None:
@@ -83,7 +94,13 @@ def list_listings(db, model, org_columns, user, page, *, status=None, org_id=Non
         ids = [org_id] if isinstance(org_id, int) else sorted(org_id)
         stmt = stmt.where(or_(*[col.in_(ids) for col in org_columns]))
     if mode:  # JSON list membership, portable across SQLite and PostgreSQL
-        stmt = stmt.where(json_list_contains(model.modes, mode.value))
+        stmt = stmt.where(json_list_contains(model.modes, TransactionMode(mode).value))
     if q:
         stmt = stmt.where(or_(model.title.contains(q), model.description.contains(q)))
-    return paginate(db, stmt, page, model.published_at.desc().nulls_last(), model.id.desc())
+    return stmt
+
+
+def list_listings(db, model, org_columns, user, page, **filters):
+    """One page of ``listing_stmt``, newest published first."""
+    return paginate(db, listing_stmt(db, model, org_columns, user, **filters), page,
+                    model.published_at.desc().nulls_last(), model.id.desc())

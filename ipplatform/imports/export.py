@@ -19,7 +19,6 @@ from ipplatform.auth import policy
 from ipplatform.auth.policy import Action
 from ipplatform.common import lifecycle
 from ipplatform.common.enums import ListingStatus, TransactionMode
-from ipplatform.database import json_list_contains
 from ipplatform.demands.models import Demand
 from ipplatform.imports.kinds import KINDS
 from ipplatform.imports.patents import HISTORY_TYPES
@@ -98,22 +97,12 @@ def _patent_rows(db: Session, batch: list[Patent]) -> Iterator[list[str]]:
         yield _row("patents", values)
 
 
-def _listing_stmt(db: Session, model, org_columns, user, q, mode, mine, org=None):
-    """As the list page shows them: published ones, or with ``mine`` the user's own (``own_org_ids``)."""
-    stmt = select(model)
-    visible = lifecycle.visible_statuses_filter(db, model, user, org_columns)
-    if mine and user is not None:
-        ids = sorted(lifecycle.own_org_ids(db, user, org))
-        stmt = stmt.where(or_(*[col.in_(ids) for col in org_columns]))
-    else:  # the public list, for office staff too (their search may ask for every status; this list does not)
-        stmt = stmt.where(model.status == ListingStatus.PUBLISHED)
-    if visible is not None:
-        stmt = stmt.where(visible)
-    if mode:
-        stmt = stmt.where(json_list_contains(model.modes, TransactionMode(mode).value))
-    if q:
-        stmt = stmt.where(or_(model.title.contains(q), model.description.contains(q)))
-    return stmt.order_by(model.id).limit(MAX_ROWS)
+def _listings(db: Session, model, org_columns, user, q, mode, mine, org):
+    """The rows of the list page (``lifecycle.list_filters``), read at once: a refused or unknown organisation
+    is its 403/404 before any row is written."""
+    filters = lifecycle.list_filters(db, user, mine=mine, org_id=org)
+    stmt = lifecycle.listing_stmt(db, model, org_columns, user, mode=mode, q=q, **filters)
+    return db.scalars(stmt.order_by(model.id).limit(MAX_ROWS)).unique()
 
 
 def _status(listing) -> str:
@@ -123,25 +112,24 @@ def _status(listing) -> str:
 
 
 def offers(db: Session, user, *, q=None, mode=None, mine=False, org=None) -> Iterator[list[str]]:
-    columns = (Offer.owner_org_id, Offer.publisher_org_id)
-    for o in db.scalars(_listing_stmt(db, Offer, columns, user, q, mode, mine, org)).unique():
-        yield _row("offers", {
+    found = _listings(db, Offer, (Offer.owner_org_id, Offer.publisher_org_id), user, q, mode, mine, org)
+    return (_row("offers", {
             "title": o.title, "patents": ";".join(p.application_number for p in o.patents), "modes": _modes(o.modes),
             "asking_price": _wan(o.asking_price), "negotiable": "是" if o.negotiable else "否",
             "open_licence_fee": _wan(o.open_licence_fee), "open_licence_terms": o.open_licence_terms,
             "application_fields": ";".join(o.application_fields or []), "maturity": o.maturity.zh if o.maturity else None,
             "description": o.description, "contact_name": o.contact_name, "contact_phone": o.contact_phone,
-            "contact_email": o.contact_email, "expires_on": _d(o.expires_on), "status": _status(o)})
+            "contact_email": o.contact_email, "expires_on": _d(o.expires_on), "status": _status(o)}) for o in found)
 
 
 def demands(db: Session, user, *, q=None, mode=None, mine=False, org=None) -> Iterator[list[str]]:
-    for d in db.scalars(_listing_stmt(db, Demand, (Demand.org_id,), user, q, mode, mine, org)).unique():
-        yield _row("demands", {
+    found = _listings(db, Demand, (Demand.org_id,), user, q, mode, mine, org)
+    return (_row("demands", {
             "title": d.title, "description": d.description, "industry_code": d.industry_code,
             "region_code": d.region_code, "preferred_ipc": ";".join(d.preferred_ipc or []), "modes": _modes(d.modes),
             "budget_min": _wan(d.budget_min), "budget_max": _wan(d.budget_max), "deadline": _d(d.deadline),
             "contact_name": d.contact_name, "contact_phone": d.contact_phone, "contact_email": d.contact_email,
-            "status": _status(d)})
+            "status": _status(d)}) for d in found)
 
 
 def matches(db: Session, user, **_filters) -> Iterator[list[str]]:

@@ -27,7 +27,7 @@ MODE_BY_LABEL = {m.zh: m for m in TransactionMode} | {m.value: m for m in Transa
 MATURITY_BY_LABEL = {m.zh: m for m in Maturity} | {m.value: m for m in Maturity}
 # Only 已发布 publishes; the other statuses an export writes read back as "do not publish" (the importer
 # never withdraws or closes a listing).
-STATUS_BY_LABEL = {"已发布": True, "发布": True, "": False} | {s.zh: False for s in ListingStatus if s.zh != "已发布"}
+STATUS_BY_LABEL = {s.zh: s is ListingStatus.PUBLISHED for s in ListingStatus} | {"发布": True, "": False}
 CONTACT = (Column("contact_name", "联系人", ("联系人姓名",)), Column("contact_phone", "联系电话", ("电话", "手机")),
            Column("contact_email", "联系邮箱", ("邮箱", "电子邮箱", "Email")))
 LISTING_ONLY = {"owner_org_id", "org_id", "publish"}  # create-only fields, not compared or updated

@@ -8,13 +8,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
-from ipplatform.common import lifecycle
 from ipplatform.common.enums import TransactionMode
 from ipplatform.common.errors import NotFound
 from ipplatform.common.validators import CleanText, Id
 from ipplatform.dependencies import CurrentUser, DbSession
 from ipplatform.imports import export, service, workbooks
-from ipplatform.organisations import service as org_service
 
 router = APIRouter(tags=["imports"])
 ImportKind = Literal["patents", "offers", "demands", "deals"]
@@ -73,9 +71,6 @@ def export_list(kind: ExportKind, user: CurrentUser, db: DbSession, format: Lite
                 mode: TransactionMode | None = None, mine: bool = False,
                 org: Annotated[Id | None, Query(description="offers and demands with mine: one organisation the "
                                                 "user acts for (staff: any)")] = None):
-    if mine and org is not None:  # as the page: 403 for an organisation the user does not act for, then 404
-        lifecycle.own_org_ids(db, user, org)
-        org_service.get(db, org)
     rows = export.EXPORTS[kind](db, user, q=q, mode=mode, mine=mine, org=org)
     name = f"{export.KINDS_ZH[kind]}.{format}"
     if format == "csv":

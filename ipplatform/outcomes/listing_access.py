@@ -1,7 +1,6 @@
 """Who may read one offer or demand: whom ``lifecycle.readable`` allows and, once the listing is no longer
 published (never a draft), the organisations on the other side of a match or deal on it (their members and
-custodian agencies). Their match, deal and demand pages link to
-it, and a closed offer is what they agreed on. The API's ``GET /api/offers/{id}`` and ``/api/demands/{id}``
+custodian agencies). Their match, deal and demand pages link to it, and a closed offer is what they agreed on. The API's ``GET /api/offers/{id}`` and ``/api/demands/{id}``
 and the detail pages both ask here; listings, search and exports keep to ``lifecycle`` visibility.
 
 Cross-domain (matches and deals), so it sits above the offers and demands domains, beside the deal flows.
