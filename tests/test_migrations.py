@@ -12,7 +12,7 @@ from ipplatform.database import Base, make_engine
 from tests.conftest import throwaway_database
 
 EXPECTED_TABLES = {"organisation", "user_account", "patent", "offer", "offer_patent", "demand", "audit_record",
-                   "search_outbox", "embedding_cache", "match", "match_feedback", "deal", "deal_patent",
+                   "search_outbox", "search_rebuild", "embedding_cache", "match", "match_feedback", "deal", "deal_patent",
                    "conversion", "conversion_patent", "dishonest_entity", "credit_flag", "stat_deal", "stat_deal_day",
                    "stat_deal_patent", "stat_listed_patent", "stat_converted_patent", "auth_session",
                    "import_job", "glossary_term", "ranker_model", "event", "event_participant", "event_pair",

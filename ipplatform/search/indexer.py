@@ -26,10 +26,24 @@ from sqlalchemy.orm import Session, sessionmaker
 from ipplatform.database import utcnow
 from ipplatform.search.backends.protocol import SearchBackend
 from ipplatform.search.documents import BUILDERS, DocType, load_rows
-from ipplatform.search.models import OutboxEntry
+from ipplatform.search.models import OutboxEntry, SearchRebuild
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 300
+# A rebuild marker older than this was left by a reindex that died: ignored, and its kept entries dropped.
+STALE_REBUILD = timedelta(hours=24)
+
+
+def rebuilding(db: Session) -> set[str]:
+    """Document types being rebuilt now. The marker rows are read ``FOR SHARE`` (PostgreSQL): a rebuild
+    that ends waits for this transaction to commit before it reads the entries kept for it. Stale markers
+    (a reindex that died) are removed with the entries they kept: those changes reached the live index."""
+    rows = db.execute(select(SearchRebuild.doc_type, SearchRebuild.started_at).with_for_update(read=True)).all()
+    stale = [t for t, started in rows if started < utcnow() - STALE_REBUILD]
+    if stale:
+        db.execute(delete(SearchRebuild).where(SearchRebuild.doc_type.in_(stale)))
+        db.execute(delete(OutboxEntry).where(OutboxEntry.doc_type.in_(stale), OutboxEntry.drained_at.is_not(None)))
+    return {t for t, _ in rows if t not in stale}
 
 
 def snapshot_version() -> int:
@@ -98,7 +112,7 @@ class Indexer:
     def _drain_batch(self, batch: int, ignore_backoff: bool) -> DrainResult:
         result = DrainResult()
         with self.session_factory() as db:
-            stmt = select(OutboxEntry).order_by(OutboxEntry.id).limit(batch)
+            stmt = select(OutboxEntry).where(OutboxEntry.drained_at.is_(None)).order_by(OutboxEntry.id).limit(batch)
             if not ignore_backoff:
                 stmt = stmt.where(OutboxEntry.available_at <= utcnow())
             entries = db.scalars(stmt).all()
@@ -111,11 +125,18 @@ class Indexer:
             for e in entries:
                 groups[DocType(e.doc_type)].add(e.doc_id)
             try:
+                # Checked before writing: a rebuild that has not swapped yet sees these writes replayed
+                kept = rebuilding(db) & {t.value for t in groups}
                 for doc_type, ids in groups.items():
                     written, gone = self.sync(db, doc_type, sorted(ids))
                     result.indexed += written
                     result.deleted += gone
-                db.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
+                keep = [e.id for e in entries if e.doc_type in kept]
+                done = [e.id for e in entries if e.doc_type not in kept]
+                if keep:  # these went to the index a rebuild is replacing: it replays them (reindex.rebuild)
+                    db.execute(update(OutboxEntry).where(OutboxEntry.id.in_(keep)).values(drained_at=utcnow()))
+                if done:
+                    db.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(done)))
                 db.commit()
                 for callback in self.after_commit:
                     for doc_type, ids in groups.items():

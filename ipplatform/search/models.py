@@ -23,6 +23,19 @@ class OutboxEntry(Base):
     available_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set instead of deleting the entry when the indexer drained it while a rebuild of its type was running
+    # (``SearchRebuild``): that change went to the index being replaced, so the rebuild replays it.
+    drained_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SearchRebuild(Base):
+    """A rebuild of one document type in progress (``ipplatform.search.reindex``), from any process: while
+    the row exists, the indexer keeps the entries it drains (``OutboxEntry.drained_at``)."""
+
+    __tablename__ = "search_rebuild"
+
+    doc_type: Mapped[str] = mapped_column(String(10), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class EmbeddingCache(Base):

@@ -4,7 +4,8 @@
 
 Builds a fresh index beside the live one (Elasticsearch: a new index behind the alias; embedded:
 new tables), swaps atomically, re-indexes what changed during the build (what was queued before it
-is covered by it), merges the index for reading (one segment; FTS5 optimize), and checks that the
+is covered by it; what an indexer drained into the old index meanwhile is kept for this, see
+``indexer.rebuilding``), merges the index for reading (one segment; FTS5 optimize), and checks that the
 index holds exactly the database's ids. Exit status 1 when reconciliation fails.
 """
 
@@ -24,7 +25,7 @@ from ipplatform.search import pipeline
 from ipplatform.search.backends.protocol import SearchBackend
 from ipplatform.search.documents import MODELS, DocType
 from ipplatform.search.indexer import Indexer, embed_documents, load_documents
-from ipplatform.search.models import OutboxEntry
+from ipplatform.search.models import OutboxEntry, SearchRebuild
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,12 @@ def rebuild(session_factory: sessionmaker, backend: SearchBackend, embedder, doc
     model = MODELS[doc_type]
     started = utcnow()
     with session_factory() as db:
+        # From now until the swap, any indexer (the web app's, in its own process) keeps the entries it drains
+        # into the index being replaced, so that those changes -- a deletion, a patent's or an organisation's
+        # edit, which leave the listing's updated_at alone -- are replayed below.
+        db.execute(delete(SearchRebuild).where(SearchRebuild.doc_type == doc_type.value))
+        db.add(SearchRebuild(doc_type=doc_type.value, started_at=started))
+        db.commit()
         # Outbox entries visible now were committed with their changes, which the build reads: covered.
         covered = set(db.scalars(select(OutboxEntry.id).where(OutboxEntry.doc_type == doc_type.value)))
         ids = list(db.scalars(select(model.id).order_by(model.id)))
@@ -78,15 +85,22 @@ def rebuild(session_factory: sessionmaker, backend: SearchBackend, embedder, doc
 
             yield from pipeline.encoded(loaded(), encode)
 
-    backend.rebuild(doc_type, batches(), embedder.dims)
+    try:
+        backend.rebuild(doc_type, batches(), embedder.dims)
+    except BaseException:  # the old index stays live and has every drained change: nothing to replay
+        _end(session_factory, doc_type, drop_kept=True)
+        raise
     # Changes committed while building went to the old index (or are still queued): replay them. Entries
     # that were already queued when the build began are covered by it and go (the indexer would only write
-    # the same documents again, e.g. every seeded offer right after `python -m ipplatform.seed`).
+    # the same documents again, e.g. every seeded offer right after `python -m ipplatform.seed`); entries
+    # the indexer drained meanwhile (kept for this) are replayed here and go too.
+    _end(session_factory, doc_type)  # waits for a drain that saw the marker to commit (indexer.rebuilding)
     with session_factory() as db:
         changed = set(db.scalars(select(model.id).where(model.updated_at >= started)))
-        queued = db.execute(select(OutboxEntry.id, OutboxEntry.doc_id).where(OutboxEntry.doc_type == doc_type.value))
-        changed.update(doc_id for entry_id, doc_id in queued if entry_id not in covered)
-        done = sorted(covered)
+        queued = db.execute(select(OutboxEntry.id, OutboxEntry.doc_id, OutboxEntry.drained_at)
+                            .where(OutboxEntry.doc_type == doc_type.value)).all()
+        changed.update(doc_id for entry_id, doc_id, _ in queued if entry_id not in covered)
+        done = sorted(covered | {entry_id for entry_id, _, drained in queued if drained is not None})
         for i in range(0, len(done), 900):
             db.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(done[i:i + 900])))
         db.commit()
@@ -104,6 +118,16 @@ def rebuild(session_factory: sessionmaker, backend: SearchBackend, embedder, doc
         log.warning("reindex %s: the merge did not finish (%s); the index is complete, merge it later",
                     doc_type.value, exc)
     return reconcile(session_factory, backend, doc_type)
+
+
+def _end(session_factory: sessionmaker, doc_type: DocType, *, drop_kept: bool = False) -> None:
+    """Remove the rebuild marker; with ``drop_kept``, also the entries kept for the replay (a failed build)."""
+    with session_factory() as db:
+        db.execute(delete(SearchRebuild).where(SearchRebuild.doc_type == doc_type.value))
+        if drop_kept:
+            db.execute(delete(OutboxEntry).where(OutboxEntry.doc_type == doc_type.value,
+                                                 OutboxEntry.drained_at.is_not(None)))
+        db.commit()
 
 
 def main(argv: list[str] | None = None) -> int:

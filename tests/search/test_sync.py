@@ -17,7 +17,7 @@ from ipplatform.organisations.enums import OrgKind
 from ipplatform.search import reindex
 from ipplatform.search.documents import DocType
 from ipplatform.search.embeddings import EmbeddingModelMissing, Embedder, resolve_model_path
-from ipplatform.search.models import OutboxEntry
+from ipplatform.search.models import OutboxEntry, SearchRebuild
 from tests import factories as f
 from tests.conftest import ENGINE_HOME, ENGINE_PORT, engine_script
 from tests.search.conftest import drop, make_backend
@@ -283,3 +283,79 @@ def test_reindex_replays_changes_made_during_the_build_and_not_what_it_already_c
     assert "液冷储能电池热管理系统" in [h["title"] for h in _search(client, "液冷").values()]
     with app.state.session_factory() as db:  # the covered entries are gone; the edit's entry stays for the indexer
         assert list(db.scalars(select(OutboxEntry.doc_id))) == [made[1]]
+
+
+def test_reindex_replays_what_the_live_indexer_drained_into_the_old_index(env, embedder):
+    """A patent's edit and a deletion leave no trace in the listings' updated_at: when the web app's indexer
+    drains them while a rebuild runs, they reach the index being replaced, and the rebuild replays them."""
+    app, client, backend, headers, patent_ids = env
+    made = [client.post("/api/offers", headers=headers, json={
+        "title": f"储能电池技术{i}", "patent_ids": [pid], "modes": ["transfer"], "publish": True}).json()["id"]
+        for i, pid in enumerate(patent_ids)]
+    app.state.indexer.drain()
+
+    def edit():  # the build has read every offer; the app changes two of them and drains at once
+        resp = client.patch(f"/api/patents/{patent_ids[0]}", headers=headers, json={"title": "一种钠离子电池正极材料"})
+        assert resp.status_code == 200, resp.text
+        with app.state.session_factory.begin() as db:
+            db.delete(db.get(Offer, made[2]))
+        drained = app.state.indexer.drain()
+        assert drained.indexed == 1 and drained.deleted == 1 and drained.failed == 0
+        with app.state.session_factory() as db:  # kept for the rebuild, not drained again
+            assert db.scalar(select(func.count()).select_from(OutboxEntry)
+                             .where(OutboxEntry.drained_at.is_not(None))) == 2
+        assert app.state.indexer.drain().entries == 0
+
+    result = reindex.rebuild(app.state.session_factory, backend, _EditDuringBuild(embedder, edit), DocType.OFFER,
+                             progress=False)
+    assert result.ok and result.database == 2 and result.index == 2
+    backend.refresh(DocType.OFFER)
+    assert list(_search(client, "钠离子")) == [made[0]]
+    assert made[2] not in _search(client, "储能")
+    with app.state.session_factory() as db:  # the kept entries went with the replay, and so did the marker
+        assert db.scalar(select(func.count()).select_from(OutboxEntry)) == 0
+        assert db.scalar(select(func.count()).select_from(SearchRebuild)) == 0
+    with app.state.session_factory.begin() as db:  # after the rebuild the indexer deletes what it drains again
+        db.get(Offer, made[0]).title = "钠离子电池技术"
+    assert app.state.indexer.drain().indexed == 1
+    with app.state.session_factory() as db:
+        assert db.scalar(select(func.count()).select_from(OutboxEntry)) == 0
+
+
+def test_a_failed_rebuild_leaves_no_marker_and_drops_what_it_kept(env, embedder):
+    app, client, backend, headers, patent_ids = env
+    offer_id = client.post("/api/offers", headers=headers, json={
+        "title": "储能电池技术", "patent_ids": patent_ids[:1], "modes": ["transfer"], "publish": True}).json()["id"]
+    app.state.indexer.drain()
+
+    class Failing(_EditDuringBuild):
+        def encode_documents(self, texts, db=None, **kw):
+            super().encode_documents(texts, db=db, **kw)
+            raise RuntimeError("encoder crashed")
+
+    def edit():
+        client.patch(f"/api/patents/{patent_ids[0]}", headers=headers, json={"title": "一种钠离子电池正极材料"})
+        assert app.state.indexer.drain().indexed == 1  # into the live index, which stays
+
+    with pytest.raises(RuntimeError, match="encoder crashed"):
+        reindex.rebuild(app.state.session_factory, backend, Failing(embedder, edit), DocType.OFFER, progress=False)
+    backend.refresh(DocType.OFFER)
+    assert list(_search(client, "钠离子")) == [offer_id]
+    with app.state.session_factory() as db:
+        assert db.scalar(select(func.count()).select_from(OutboxEntry)) == 0
+        assert db.scalar(select(func.count()).select_from(SearchRebuild)) == 0
+
+
+def test_a_stale_rebuild_marker_is_ignored_and_cleared(env):
+    """A reindex that died leaves its marker: after a day the indexer drops it and what it kept."""
+    app, client, backend, headers, patent_ids = env
+    from datetime import timedelta
+    from ipplatform.database import utcnow
+    with app.state.session_factory.begin() as db:
+        db.add(SearchRebuild(doc_type=DocType.OFFER.value, started_at=utcnow() - timedelta(hours=25)))
+    client.post("/api/offers", headers=headers, json={
+        "title": "储能电池技术", "patent_ids": patent_ids[:1], "modes": ["transfer"], "publish": True})
+    assert app.state.indexer.drain().indexed == 1
+    with app.state.session_factory() as db:
+        assert db.scalar(select(func.count()).select_from(OutboxEntry)) == 0
+        assert db.scalar(select(func.count()).select_from(SearchRebuild)) == 0
