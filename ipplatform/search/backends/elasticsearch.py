@@ -301,29 +301,34 @@ class ElasticsearchBackend:
 
     def rebuild(self, doc_type, batches: Iterable[tuple[list[dict], np.ndarray]], dims: int) -> None:
         alias = self.alias(doc_type)
-        name = self._new_index(doc_type, dims, loading=True)
-        try:
-            # Writing batch i while the caller builds and encodes batch i + 1 (the encoder is the bottleneck)
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-write") as pool:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-write") as pool:
+            # The writer thread creates the index while the caller builds and encodes the first batch, then
+            # writes batch i while batch i + 1 is built and encoded (the encoder is the bottleneck).
+            creating = pool.submit(self._new_index, doc_type, dims, loading=True)
+            try:
                 pending = None
                 for docs, vectors in batches:
                     if pending is not None:
                         pending.result()
-                    pending = pool.submit(helpers.bulk, self._bulk_client, list(self._actions(name, docs, vectors)),
-                                          chunk_size=500)
+                    pending = pool.submit(self._write_batch, creating.result(), docs, vectors)
                 if pending is not None:
                     pending.result()
-            self.es.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
-            self.es.indices.refresh(index=name)
-        except Exception:
-            self.es.indices.delete(index=name, ignore_unavailable=True)
-            raise
+                name = creating.result()
+                self.es.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
+                self.es.indices.refresh(index=name)
+            except BaseException:
+                if creating.exception() is None:  # waits for it: the index is there, and goes
+                    self.es.indices.delete(index=creating.result(), ignore_unavailable=True)
+                raise
         old = self._indices(alias)
         actions = [{"remove": {"index": o, "alias": alias}} for o in old] + [{"add": {"index": name, "alias": alias}}]
         self.es.indices.update_aliases(actions=actions)  # atomic: queries see old, then new
         self._ensured.add(doc_type)
         for o in old:
             self.es.indices.delete(index=o, ignore_unavailable=True)
+
+    def _write_batch(self, name: str, docs: list[dict], vectors: np.ndarray) -> None:
+        helpers.bulk(self._bulk_client, list(self._actions(name, docs, vectors)), chunk_size=500)
 
     def refresh(self, doc_type) -> None:
         self.ensure(doc_type)
