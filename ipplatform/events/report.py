@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ipplatform import reference
+from ipplatform.common.spreadsheet import textify
 from ipplatform.events import meetings as meetings_service, pairs as pairs_service
 from ipplatform.events.enums import HELD, Outcome, RegistrationStatus
 from ipplatform.events.models import Event
@@ -120,5 +121,6 @@ def excel(db: Session, event: Event) -> bytes:
         s.column_dimensions["A"].width = 24
         s.column_dimensions["B"].width = 28
     buf = io.BytesIO()
+    textify(wb)  # titles and notes are what users typed
     wb.save(buf)
     return buf.getvalue()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ipplatform.auth import policy
 from ipplatform.auth.policy import Action
-from ipplatform.common import lifecycle
+from ipplatform.common import lifecycle, spreadsheet
 from ipplatform.common.enums import ListingStatus, TransactionMode
 from ipplatform.demands.models import Demand
 from ipplatform.imports.kinds import KINDS
@@ -170,7 +170,7 @@ def to_xlsx(kind: str, rows: Iterator[list[str]]) -> bytes:
     ws = book.create_sheet(KINDS_ZH[kind])
     ws.append(headers(kind))
     for row in rows:
-        ws.append(row)
+        spreadsheet.append(ws, row)  # user text stays text, never a formula
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
@@ -180,5 +180,5 @@ def to_csv(kind: str, rows: Iterator[list[str]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(headers(kind))
-    writer.writerows(rows)
+    writer.writerows(spreadsheet.csv_row(row) for row in rows)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

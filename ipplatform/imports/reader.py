@@ -23,6 +23,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from ipplatform.common.errors import AppError
+from ipplatform.common.spreadsheet import csv_uncell
 from ipplatform.imports.columns import Layout, cell_text
 
 MiB = 1024 * 1024
@@ -145,10 +146,10 @@ def read_csv(path: Path, layout: Layout) -> Table:
             number = index + 1
             for row in scanned[index + 1:]:
                 number += 1
-                yield number, row
+                yield number, [csv_uncell(v) for v in row]
             for row in body:
                 number += 1
-                yield number, row
+                yield number, [csv_uncell(v) for v in row]
         except (UnicodeDecodeError, csv.Error) as exc:
             raise Unreadable(f"unreadable CSV after row {number}: {exc}",
                              f"第 {number} 行之后的内容无法读取（编码或引号格式有误）") from None

@@ -11,6 +11,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ipplatform.common.spreadsheet import textify
 from ipplatform.imports.kinds import KINDS, LABELS
 
 BOLD = Font(bold=True)
@@ -20,6 +21,7 @@ TEMPLATE_ROWS = 5000  # data validation covers this many rows below the header
 
 def _save(book: Workbook) -> bytes:
     buf = io.BytesIO()
+    textify(book)  # cells hold what users typed: text, never a formula
     book.save(buf)
     return buf.getvalue()
 

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
+from ipplatform.common.spreadsheet import textify
 from ipplatform.stats import indicators as ind
 from ipplatform.stats.summary import summary
 
@@ -53,6 +54,7 @@ def build(db: Session, f: ind.Filters) -> bytes:
     for sheet in wb.worksheets:
         sheet.column_dimensions["B"].width = 28
     buf = io.BytesIO()
+    textify(wb)
     wb.save(buf)
     return buf.getvalue()
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from ipplatform.common.errors import FieldError
+from ipplatform.common.spreadsheet import csv_row
 from ipplatform.common.validators import PageNumber
 from ipplatform.dependencies import DbSession, StaffUser
 from ipplatform.stats import indicators as ind
@@ -61,7 +62,7 @@ def csv_response(header: list[str], rows, filename: str) -> Response:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)
     return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
