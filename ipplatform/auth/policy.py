@@ -140,6 +140,22 @@ def require(user, action: Action, *orgs) -> None:
         raise Forbidden(rule.message, rule.message_zh)
 
 
+STAFF_ONLY_ORG_FIELDS = frozenset({"custodian_org_id"})  # the register's custodianship is the office's to keep
+
+
+def require_org_update(user, org, fields: Iterable[str]) -> bool:
+    """May ``user`` change ``fields`` of ``org``? Office staff edit any entry of the register; members edit
+    their own organisation but not its custodian. Returns whether the editor keeps the register (a member's
+    rename withdraws the verification)."""
+    if allowed(user, Action.ORG_ADMINISTER):
+        return True
+    require(user, Action.ORG_UPDATE, org)
+    if STAFF_ONLY_ORG_FIELDS & set(fields):
+        raise Forbidden("Only office staff assign an organisation's custodian agency",
+                        "仅知识产权局工作人员可以指定托管/代理机构")
+    return False
+
+
 def may_ever(user, action: Action) -> bool:
     """Could ``user``'s role do ``action`` on some record (their own organisation's, or anyone's)? For showing
     an entry point (a menu item, a button) only to those who can use it; the write itself still asks ``require``."""

@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from ipplatform.auth import policy
-from ipplatform.auth.policy import Action
 from ipplatform.common.schemas import Page, PageParams
 from ipplatform.dependencies import CurrentUser, DbSession, OptionalUser, StaffUser
 from ipplatform.organisations import service
@@ -51,9 +50,8 @@ def create_organisation(data: OrganisationCreate, _: StaffUser, db: DbSession):
 
 @router.patch("/{org_id}", response_model=OrganisationRead)
 def update_organisation(org: CurrentOrg, data: OrganisationUpdate, user: CurrentUser, db: DbSession):
-    if not policy.allowed(user, Action.ORG_ADMINISTER):  # office staff keep the register, as on their pages
-        policy.require(user, Action.ORG_UPDATE, org)
-    return service.update(db, org, data)
+    keeps_register = policy.require_org_update(user, org, data.model_fields_set)
+    return service.update(db, org, data, keep_verification=keeps_register)
 
 
 @router.post("/{org_id}/verify", response_model=OrganisationRead)

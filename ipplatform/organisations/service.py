@@ -30,8 +30,18 @@ def _check_unique_code(db: Session, code: str) -> None:
                        f"统一社会信用代码 {code} 已登记", field="credit_code")
 
 
+def _check_unique_name(db: Session, name: str, self_id: int | None = None) -> None:
+    """One register entry per name: two organisations called alike would be told apart by nobody."""
+    clash = select(Organisation.id).where(Organisation.name == name)
+    if self_id is not None:
+        clash = clash.where(Organisation.id != self_id)
+    if db.scalar(clash.limit(1)) is not None:
+        raise Conflict(f"an organisation named {name} already exists", f"机构名称“{name}”已登记", field="name")
+
+
 def create(db: Session, data: OrganisationCreate, *, synthetic: bool = False) -> Organisation:
     _check_unique_code(db, data.credit_code)
+    _check_unique_name(db, data.name)
     _check_custodian(db, data.custodian_org_id)
     org = Organisation(**data.model_dump(), synthetic=synthetic)
     db.add(org)
@@ -39,10 +49,17 @@ def create(db: Session, data: OrganisationCreate, *, synthetic: bool = False) ->
     return org
 
 
-def update(db: Session, org: Organisation, data: OrganisationUpdate) -> Organisation:
+def update(db: Session, org: Organisation, data: OrganisationUpdate, *, keep_verification: bool = True) -> Organisation:
+    """Apply a patch. A new name is checked for uniqueness; unless ``keep_verification`` (office staff edit
+    the register), it also withdraws the verification, which vouched for the old name."""
     patch = data.model_dump(exclude_unset=True)
     if "custodian_org_id" in patch:
         _check_custodian(db, patch["custodian_org_id"], org.id)
+    renamed = patch.get("name") is not None and patch["name"] != org.name
+    if renamed:
+        _check_unique_name(db, patch["name"], org.id)
+        if not keep_verification:
+            org.verified = False
     assign(org, patch)
     db.flush()
     return org

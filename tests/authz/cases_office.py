@@ -19,7 +19,8 @@ def entry(db) -> DishonestEntity:
 
 
 def org_form() -> dict:
-    return {"kind": "enterprise", "name": "页面登记企业", "credit_code": f.credit_code(), "county_code": "411522"}
+    code = f.credit_code()
+    return {"kind": "enterprise", "name": f"页面登记企业{code[-6:]}", "credit_code": code, "county_code": "411522"}
 
 
 API = [

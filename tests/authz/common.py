@@ -63,7 +63,8 @@ class Case:
 
 
 def org_body():
-    return {"kind": "enterprise", "name": "新登记企业", "credit_code": f.credit_code(), "county_code": "411522"}
+    code = f.credit_code()
+    return {"kind": "enterprise", "name": f"新登记企业{code[-6:]}", "credit_code": code, "county_code": "411522"}
 
 
 def patent_body(owner_id):
