@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from ipplatform.auth import policy
 from ipplatform.common.enums import ListingStatus
-from ipplatform.common.errors import AppError, NotFound
-from ipplatform.common.validators import Id
+from ipplatform.common.errors import AppError, FieldError, NotFound
+from ipplatform.common.validators import MAX_ID, Id
 from ipplatform.demands.models import Demand
 from ipplatform.dependencies import DbSession
 from ipplatform.events import meetings, pairs, service
@@ -29,10 +29,14 @@ ATTENDEE_ROWS = 3
 
 
 def acting_org(db, user, org_id) -> Organisation:
-    try:
-        wanted = int(org_id) if org_id else user.org_id
-    except ValueError:
+    """The organisation the user registers for: their own, or (an agency) one it is custodian of."""
+    if not org_id:
         wanted = user.org_id
+    elif org_id.isascii() and org_id.isdigit() and 1 <= int(org_id) <= MAX_ID:
+        wanted = int(org_id)
+    else:
+        raise FieldError("org_id must be the number of an organisation", "机构编号无效，应为机构的数字编号",
+                         field="org_id")
     org = db.get(Organisation, wanted)
     if org is None:
         raise NotFound("organisation", "机构", wanted)

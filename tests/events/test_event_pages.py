@@ -115,3 +115,17 @@ def test_a_link_cannot_put_its_own_notice_on_an_event_page(client, db):
     # the platform's own notices still show: a refused pair on the pairs page
     refused = f.form_post(client, f"{event_url}/pairs", data={})
     assert refused.status_code == 422 and 'data-testid="notice"' in refused.text
+
+
+def test_a_bad_acting_organisation_number_is_a_chinese_422(client, db):
+    """``?org_id=`` names the organisation an agency registers for; a number past any id or not a number is
+    the form's error in Chinese, not a server error nor silently the user's own organisation."""
+    _people(db)
+    _login(client, "org1")
+    event_url = f.form_post(client, "/events/new", data=FORM, follow_redirects=False).headers["location"]
+    f.form_post(client, f"{event_url}/status", data={"status": "registration"})
+    for bad in ("99999999999999999999", "abc", "١٢", "-3"):
+        resp = client.get(f"{event_url}/me", params={"org_id": bad})
+        assert resp.status_code == 422, (bad, resp.status_code)
+        assert "机构编号无效" in resp.text, bad
+    assert client.get(f"{event_url}/me", params={"org_id": "987654"}).status_code == 404  # a number, no such org
