@@ -18,16 +18,35 @@ log = logging.getLogger(__name__)
 
 
 def match_after_index(factory: sessionmaker, matcher, doc_type: DocType, ids: list[int]) -> None:
+    """Re-match what an indexed batch touches: the demands themselves, or every demand an offer may
+    answer (each once, however many of the batch's offers reach it). Rankings are computed outside
+    any write; each demand's result is written in its own short transaction, so a batch of hundreds
+    of offers (an organisation's new county re-indexes all of them) never holds the database's
+    write lock for more than one demand's rows."""
     matcher.backend.refresh(DocType.OFFER)
     matcher.backend.refresh(DocType.DEMAND)
-    with factory.begin() as db:
-        for i in ids:
-            if doc_type == DocType.DEMAND and (demand := db.get(Demand, i)) is not None:
-                service.match_demand(db, matcher, demand)
-                notify.notify_demand(db, demand)
-            elif doc_type == DocType.OFFER and (offer := db.get(Offer, i)) is not None:
-                for demand in service.match_offer(db, matcher, offer):
-                    notify.notify_demand(db, demand)
+    if doc_type == DocType.DEMAND:
+        demand_ids = list(dict.fromkeys(ids))
+    elif doc_type == DocType.OFFER:
+        demand_ids = []
+        with factory() as db:
+            for i in ids:
+                if (offer := db.get(Offer, i)) is not None:
+                    demand_ids.extend(d.id for d in service.demands_for_offer(db, matcher, offer))
+                    db.commit()  # embedding-cache rows, if the offer's were missing
+        demand_ids = list(dict.fromkeys(demand_ids))
+    else:
+        return
+    for demand_id in demand_ids:
+        with factory() as db:
+            if (demand := db.get(Demand, demand_id)) is None:
+                continue
+            ranking = service.rank_demand(db, matcher, demand)
+            db.commit()  # embedding-cache rows only
+            service.store_ranking(db, ranking)
+            db.commit()
+            notify.notify_demand(db, demand)  # sends mail outside the ranking's write
+            db.commit()
 
 
 class NightlyMatching:

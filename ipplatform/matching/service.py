@@ -113,19 +113,23 @@ def match_demand(db: Session, matcher: Matcher, demand: Demand, top: int = TOP_M
     return store_ranking(db, rank_demand(db, matcher, demand, top))
 
 
-def match_offer(db: Session, matcher: Matcher, offer: Offer, top: int = TOP_MATCHES) -> list[Demand]:
-    """Find the published demands an offer answers and (re)score those pairs from the demand's side."""
+def demands_for_offer(db: Session, matcher: Matcher, offer: Offer, top: int = TOP_MATCHES) -> list[Demand]:
+    """The published demands of other organisations an offer may answer (read only)."""
     if offer.status != ListingStatus.PUBLISHED:
         return []
     tokens, vector = source_query(db, DocType.OFFER, offer, embedder=matcher.embedder)  # as search's similar_to
     got = matcher.backend.retrieve(DocType.DEMAND, tokens=tokens, vector=vector, filters=SearchFilters(),
                                    window=top, facets=False)
     ids = {i for i, _ in (got.keyword.hits if got.keyword else [])} | {i for i, _ in (got.semantic.hits if got.semantic else [])}
-    rescored = []
-    for demand in db.scalars(select(Demand).where(Demand.id.in_(ids))).unique():
-        if demand.org_id != offer.owner_org_id and demand.status == ListingStatus.PUBLISHED:
-            match_demand(db, matcher, demand)
-            rescored.append(demand)
+    return [d for d in db.scalars(select(Demand).where(Demand.id.in_(ids)).order_by(Demand.id)).unique()
+            if d.org_id != offer.owner_org_id and d.status == ListingStatus.PUBLISHED]
+
+
+def match_offer(db: Session, matcher: Matcher, offer: Offer, top: int = TOP_MATCHES) -> list[Demand]:
+    """Find the published demands an offer answers and (re)score those pairs from the demand's side."""
+    rescored = demands_for_offer(db, matcher, offer, top)
+    for demand in rescored:
+        match_demand(db, matcher, demand)
     return rescored
 
 

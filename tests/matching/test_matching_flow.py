@@ -225,3 +225,45 @@ def test_match_pages(flow):
     client.cookies.set("ipp_session", offer_side["Authorization"].split()[1])
     kill = corpus.ids("kill").pop()
     assert "名优绿茶加工设备升级" in client.get(f"/offers/{kill}").text
+
+
+def test_an_organisation_edit_rematches_each_demand_once_without_holding_the_write_lock(flow):
+    """Editing an organisation (the university: four offers, two of them tea) re-indexes all its offers; re-matching after that batch ranks every demand
+    those offers answer once, and no ranking runs inside a write transaction: another connection can take
+    SQLite's write lock while each ranking is computed (an edit meanwhile is not kept waiting for minutes)."""
+    import sqlite3
+
+    app, client, backend, headers, offer_side, staff = flow
+    first = _publish_demand(app, client, headers)
+    second = _publish_demand(app, client, headers, TEA_DEMAND | {"title": "信阳毛尖揉捻工艺改进",
+                                                                   "description": "需要茶叶揉捻、烘干的连续化加工技术。"})
+    path = app.state.session_factory.kw["bind"].url.database
+    matcher = app.state.matcher
+    ranked, locked = [], []
+    real_rank = matcher.rank
+
+    def rank(ctx, cands, *args, **kw):
+        ranked.append(ctx.id)
+        other = sqlite3.connect(path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.rollback()
+        except sqlite3.OperationalError as exc:
+            locked.append((ctx.id, str(exc)))
+        finally:
+            other.close()
+        return real_rank(ctx, cands, *args, **kw)
+
+    matcher.rank = rank
+    try:
+        owner = client.get(f"/api/offers/{corpus.ids('roll').pop()}").json()["owner"]["id"]
+        resp = client.patch(f"/api/organisations/{owner}", headers=staff, json={"county_code": "411503"})
+        assert resp.status_code == 200, resp.text
+        drained = app.state.indexer.drain(ignore_backoff=True)
+        assert drained.failed == 0 and drained.indexed > 1, drained
+    finally:
+        matcher.rank = real_rank
+    assert locked == []
+    assert sorted(ranked) == sorted({first, second}) and len(ranked) == 2
+    items = client.get(f"/api/demands/{first}/matches", headers=headers).json()["items"]
+    assert items and any(m["offer_id"] in corpus.ids("kill", "roll") for m in items)
