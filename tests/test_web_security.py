@@ -181,6 +181,28 @@ def test_oversized_form_is_refused_unread(client, seller, monkeypatch):
     assert offer_status(client, offer_id) == ListingStatus.PUBLISHED.value
 
 
+@pytest.mark.parametrize("encoded", [b"%B2%E8%D2%B6", "茶叶".encode("gbk")])  # GBK "茶叶", escaped and raw
+def test_a_form_that_is_not_utf8_is_refused_and_writes_nothing(client, db, seller, encoded):
+    """A page form whose text is not UTF-8 (a GBK client, a hand-made request) is a Chinese 400 page; the
+    route would otherwise store U+FFFD where the user typed."""
+    log_in(client)
+    token = f.csrf_token(client)
+    body = b"title=" + encoded + b"&description=" + encoded + b"&action=draft&csrf_token=" + token.encode()
+    resp = client.post("/demands/new", content=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"})
+    assert resp.status_code == 400 and resp.headers["content-type"].startswith("text/html")
+    assert "请求体无法解析（应为 UTF-8 编码的 JSON 或表单）" in resp.text
+    api = client.post("/demands/new", content=body, headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                             "Accept": "application/json"})
+    assert api.status_code == 400 and api.json()["code"] == "body_invalid"
+    from ipplatform.demands.models import Demand
+    assert db.query(Demand).count() == 0
+    for utf8 in ("%E8%8C%B6%E5%8F%B6".encode(), "茶叶".encode()):  # as browsers send it, and raw
+        ok = client.post("/demands/new", content=b"title=" + utf8 + b"&csrf_token=" + token.encode(),
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert ok.status_code == 422 and 'value="茶叶"' in ok.text  # the route reads it (and asks for the rest)
+
+
 def test_login_needs_a_token(client, seller):
     """Login CSRF: a forged login form (the attacker's account) is refused before any session exists."""
     creds = {"username": "tto", "password": f.PASSWORD}

@@ -25,7 +25,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote_to_bytes, urlsplit
 
 from jinja2 import pass_context
 from markupsafe import Markup, escape
@@ -33,7 +33,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ipplatform.common.errors import BodyTooLarge, Forbidden
+from ipplatform.common.errors import BodyTooLarge, Forbidden, body_invalid, error_response
 from ipplatform.config import get_settings
 
 COOKIE = "ipp_csrf"
@@ -176,6 +176,10 @@ class CSRFMiddleware:
         if scope["method"] in UNSAFE_METHODS and not (path == self.api_prefix or
                                                        path.startswith(self.api_prefix + "/")):
             body, receive = await self._body(request, receive)  # BodyTooLarge: answered by BodySizeLimit
+            if body and not _utf8_form(request, body):  # the routes would read U+FFFD where the user typed
+                response = error_response(request, 400, body_invalid())
+                await response(scope, receive, send_with_cookie)
+                return
             token = request.headers.get(HEADER) or (await self._form_token(scope, body) if body else None)
             if not accepted(request, request.cookies.get(self.session_cookie), token):
                 response = await self.refusal(request)  # its page may issue a seed: sent as a cookie too
@@ -202,7 +206,7 @@ class CSRFMiddleware:
                 raise BodyTooLarge(MAX_FORM_BYTES)
             if not message.get("more_body", False):
                 break
-        body, replayed = b"".join(chunks), False
+        body, replayed = _escaped(request, b"".join(chunks)), False
 
         async def replay() -> Message:
             nonlocal replayed
@@ -229,3 +233,30 @@ class CSRFMiddleware:
         except Exception:  # noqa: BLE001 - a malformed multipart body carries no token
             return None
         return value if isinstance(value, str) else None
+
+
+_RAW_BYTE = re.compile(rb"[\x80-\xff]")
+
+
+def _urlencoded(request: Request) -> bool:
+    return request.headers.get("content-type", "").lower().startswith(FORM_TYPES[0])
+
+
+def _escaped(request: Request, body: bytes) -> bytes:
+    """An url-encoded body with raw (unescaped) non-ASCII bytes %-escaped, as browsers send them: Starlette
+    reads raw bytes as Latin-1, so a client posting raw UTF-8 would have its text stored garbled."""
+    if not _urlencoded(request) or not _RAW_BYTE.search(body):
+        return body
+    return _RAW_BYTE.sub(lambda m: b"%%%02X" % m.group()[0], body)
+
+
+def _utf8_form(request: Request, body: bytes) -> bool:
+    """Is an url-encoded form body UTF-8 text once its %-escapes are decoded (what browsers send)? Multipart
+    bodies are left to the route (their file parts are binary)."""
+    if not _urlencoded(request):
+        return True
+    try:
+        unquote_to_bytes(body.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

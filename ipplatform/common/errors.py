@@ -216,11 +216,15 @@ def plain_body(code: str, message: str, message_zh: str) -> dict[str, Any]:
     return {"message": message, "message_zh": message_zh, "code": code, "detail": []}
 
 
+def body_invalid() -> dict[str, Any]:
+    return plain_body("body_invalid", "The request body could not be parsed (expected UTF-8 JSON or a form)",
+                      "请求体无法解析（应为 UTF-8 编码的 JSON 或表单）")
+
+
 def http_error_body(status_code: int, detail: Any = None) -> dict[str, Any]:
     code, en, zh = _HTTP_ERRORS.get(status_code, ("error", "Request failed", "请求失败"))
     if status_code == 400 and detail == _PARSE_ERROR:
-        return plain_body("body_invalid", "The request body could not be parsed (expected UTF-8 JSON or a form)",
-                          "请求体无法解析（应为 UTF-8 编码的 JSON 或表单）")
+        return body_invalid()
     if isinstance(detail, str) and detail and status_code not in (404, 405):
         from http import HTTPStatus
 
