@@ -63,14 +63,22 @@ def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
-def staff_user(user: Annotated[User, Depends(current_user)]) -> User:
-    """Office staff and administrators: statistics, credit supervision, the audit trail, bulk imports."""
-    require(user, Action.STATS_READ)
-    return user
+def allowed_to(action: Action):
+    """The dependency "the current user, who may do ``action``": refused with that action's own reason
+    (统计数据… / 操作日志… / 信用监管…), not one shared message."""
+    def dependency(user: Annotated[User, Depends(current_user)]) -> User:
+        require(user, action)
+        return user
+
+    return Annotated[User, Depends(dependency)]
 
 
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
 CurrentAuthSession = Annotated[AuthSession, Depends(current_session)]
 AdminUser = Annotated[User, Depends(admin_user)]
-StaffUser = Annotated[User, Depends(staff_user)]
+StatsReader = allowed_to(Action.STATS_READ)
+AuditReader = allowed_to(Action.AUDIT_READ)
+CreditOfficer = allowed_to(Action.CREDIT_REVIEW)
+OrgRegistrar = allowed_to(Action.ORG_CREATE)
+DealImporter = allowed_to(Action.DEAL_IMPORT)

@@ -25,6 +25,8 @@ NAV = [NavItem("检索", "/search", 12)]
 
 FACET_TITLES = {"ipc_subclass": "IPC 小类", "industry_division": "行业", "county": "县区", "org_kind": "机构类型",
                 "patent_kind": "专利类型", "legal_status": "法律状态", "mode": "交易方式", "status": "状态"}
+SEARCH_LABELS = {"q": "检索词", "mode": "检索方式", "sort": "排序", "page": "页码", "cursor": "翻页位置",
+                 "filters": "筛选条件", "size": "每页条数"}
 FACET_PARAM = {"ipc_subclass": "ipc", "industry_division": "industry", "county": "region", "org_kind": "org_kind",
                "patent_kind": "patent_kind", "legal_status": "legal_status", "mode": "tx_mode"}
 
@@ -48,7 +50,7 @@ def search_page(request: Request, db: DbSession, user: OptionalUser):
         result = request.app.state.search.search(db, doc_type, request_from_query(**params), user, source=source,
                                                  timings=tm)
     except ValidationError as exc:
-        error = "；".join(errors_by_field(exc).values())
+        error = "；".join(errors_by_field(exc, SEARCH_LABELS).values())
     except AppError as exc:  # SearchUnavailable (the engine is down) included
         error = exc.message_zh
 

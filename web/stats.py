@@ -46,8 +46,11 @@ def show(value, unit: str) -> str:
     return f"{value:.1f}"
 
 
+FILTER_LABELS = {"start": "开始日期", "end": "结束日期", "county": "地区", "industry_section": "行业门类", "org_kind": "机构类型"}
+
+
 def _filter_error(exc: ValidationError) -> str:
-    return "筛选条件有误：" + "；".join(errors_by_field(exc).values())
+    return "筛选条件有误：" + "；".join(errors_by_field(exc, FILTER_LABELS).values())
 
 
 def periods(today: date | None = None) -> list[tuple[str, str, str]]:

@@ -10,14 +10,14 @@ from sqlalchemy import select
 from ipplatform.audit.models import AuditRecord
 from ipplatform.audit.schemas import AuditRead
 from ipplatform.common.schemas import PageParams
-from ipplatform.dependencies import DbSession, StaffUser
+from ipplatform.dependencies import DbSession, AuditReader
 from ipplatform.common.validators import CleanText, Id
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("", response_model=list[AuditRead])
-def list_audit(_: StaffUser, db: DbSession, page: Annotated[PageParams, Depends()],
+def list_audit(_: AuditReader, db: DbSession, page: Annotated[PageParams, Depends()],
                entity_type: Annotated[CleanText | None, Query(max_length=40)] = None, entity_id: Id | None = None):
     stmt = select(AuditRecord)
     if entity_type:

@@ -19,6 +19,20 @@ class LabelledEnum(StrEnum):
         return [(m.value, m.zh) for m in cls]
 
 
+def labels_of(values: list[str]) -> dict[str, str]:
+    """The Chinese labels of an enumeration's values, found by its complete list of values (what a
+    validation error names as expected), or {} when no labelled enumeration has exactly those values.
+    (The same value can mean different things in two enumerations: 'closed' of a listing or of an event.)"""
+    wanted = set(values)
+    pending = list(LabelledEnum.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if {m.value for m in cls} == wanted:
+            return {m.value: m.zh for m in cls}
+    return {}
+
+
 class TransactionMode(LabelledEnum):
     TRANSFER = ("transfer", "转让")
     EXCLUSIVE_LICENCE = ("exclusive_licence", "独占许可")

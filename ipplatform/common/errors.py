@@ -13,6 +13,7 @@ This holds for application errors, validation errors, Starlette's own 404/405, p
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
+
+from ipplatform.common.enums import labels_of
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +253,8 @@ def translate_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if kind in ("too_long", "too_short") and isinstance(err.get("input"), str):
                 kind = "string_" + kind  # a length constraint met on text (a query parameter's), not on a list
             template = _ZH_BY_TYPE.get(kind, "输入无效")
+            if kind in ("enum", "literal_error") and "expected" in ctx:
+                ctx = {**ctx, "expected": _expected_zh(str(ctx["expected"]))}
             try:
                 zh = template.format(**{k: v for k, v in ctx.items()})
             except (KeyError, IndexError):
@@ -263,6 +268,14 @@ def translate_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "type": err["type"],
                     "message": err.get("msg", ""), "message_zh": f"{field}：{zh}" if field != "body" else zh})
     return out
+
+
+def _expected_zh(expected: str) -> str:
+    """Pydantic's "'a', 'b' or 'c'" in Chinese: each value with its label, as in "transfer（转让）、… 或 equity（作价入股）"."""
+    values = re.findall(r"'((?:[^'\\]|\\.)*)'", expected) or [expected]
+    labels = labels_of(values)
+    named = [f"{v}（{labels[v]}）" if labels.get(v, v) != v else v for v in values]
+    return named[0] if len(named) == 1 else "、".join(named[:-1]) + " 或 " + named[-1]
 
 
 def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 
 from ipplatform.auth import policy
 from ipplatform.common.schemas import Page, PageParams
-from ipplatform.dependencies import CurrentUser, DbSession, OptionalUser, StaffUser
+from ipplatform.dependencies import CurrentUser, DbSession, OptionalUser, OrgRegistrar
 from ipplatform.organisations import service
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.models import Organisation
@@ -44,7 +44,7 @@ def read_organisation(org: CurrentOrg, user: OptionalUser):
 
 
 @router.post("", response_model=OrganisationRead, status_code=201)
-def create_organisation(data: OrganisationCreate, _: StaffUser, db: DbSession):
+def create_organisation(data: OrganisationCreate, _: OrgRegistrar, db: DbSession):
     return service.create(db, data)
 
 
@@ -55,5 +55,6 @@ def update_organisation(org: CurrentOrg, data: OrganisationUpdate, user: Current
 
 
 @router.post("/{org_id}/verify", response_model=OrganisationRead)
-def verify_organisation(org: CurrentOrg, _: StaffUser, db: DbSession, verified: bool = True):
+def verify_organisation(org: CurrentOrg, user: CurrentUser, db: DbSession, verified: bool = True):
+    policy.require(user, policy.Action.ORG_VERIFY, org)
     return service.set_verified(db, org, verified)

@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 
 from ipplatform.auth import policy
 from ipplatform.auth.policy import Action
-from ipplatform.dependencies import CurrentUser, DbSession, StaffUser
+from ipplatform.dependencies import CurrentUser, DbSession, DealImporter
 from ipplatform.organisations import service as org_service
 from ipplatform.outcomes import flows, importer, service
 from ipplatform.outcomes.models import Deal
@@ -51,7 +51,7 @@ def record_deal(deal_id: Id, data: DealRecord, user: CurrentUser, db: DbSession)
 
 
 @router.post("/deals/import", summary="bulk import of deals from .xlsx (all rows or none)")
-async def import_deals(file: UploadFile, user: StaffUser, db: DbSession):
+async def import_deals(file: UploadFile, user: DealImporter, db: DbSession):
     content = await file.read()
     result = importer.import_deals(db, content, file.filename or "", user.id)
     return {"imported": result.imported, "deal_ids": result.deal_ids}

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timezone
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from ipplatform.common.enums import ListingStatus, TransactionMode
+from ipplatform.common.enums import LabelledEnum, ListingStatus, TransactionMode
 from ipplatform.common.schemas import InputSchema
 from ipplatform.common.validators import (Amount, CleanText, Id, IndustryCode, InvalidValue, PageNumber, RegionCode,
                                           cross_field_error, normalize_ipc)
@@ -22,17 +21,17 @@ MAX_BROWSE_OFFSET = 10_000  # filter-only listings page by number this far, then
 _IPC_PREFIX = re.compile(r"^[A-H](\d{2}([A-Z](\s?\d{1,4}(/\d{1,6})?)?)?)?$")
 
 
-class SearchMode(StrEnum):
-    KEYWORD = "keyword"
-    SEMANTIC = "semantic"
-    HYBRID = "hybrid"
+class SearchMode(LabelledEnum):
+    KEYWORD = ("keyword", "关键词")
+    SEMANTIC = ("semantic", "语义")
+    HYBRID = ("hybrid", "智能（关键词+语义）")
 
 
-class SortOrder(StrEnum):
-    RELEVANCE = "relevance"
-    NEWEST = "newest"
-    PRICE_ASC = "price_asc"
-    PRICE_DESC = "price_desc"
+class SortOrder(LabelledEnum):
+    RELEVANCE = ("relevance", "相关度")
+    NEWEST = ("newest", "最新发布")
+    PRICE_ASC = ("price_asc", "价格从低到高")
+    PRICE_DESC = ("price_desc", "价格从高到低")
 
 
 def _ipc_prefix(value: str) -> str:

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from ipplatform.common.errors import FieldError
 from ipplatform.common.spreadsheet import csv_row
 from ipplatform.common.validators import PageNumber
-from ipplatform.dependencies import DbSession, StaffUser
+from ipplatform.dependencies import DbSession, StatsReader
 from ipplatform.stats import indicators as ind
 from ipplatform.stats import report
 from ipplatform.stats.records import every_record, known, records
@@ -35,12 +35,12 @@ def catalogue():
 
 
 @router.get("/summary")
-def get_summary(f: StatsFilters, _: StaffUser, db: DbSession):
+def get_summary(f: StatsFilters, _: StatsReader, db: DbSession):
     return summary(db, f)
 
 
 @router.get("/breakdown/{indicator_id}", responses=CSV_TOO)
-def get_breakdown(indicator_id: str, f: StatsFilters, _: StaffUser, db: DbSession,
+def get_breakdown(indicator_id: str, f: StatsFilters, _: StatsReader, db: DbSession,
                   by: Literal["county", "industry", "org_kind", "type", "month", "ipc_section"] = "county",
                   format: Literal["json", "csv"] = "json"):
     if indicator_id not in ind.BY_ID:
@@ -68,7 +68,7 @@ def csv_response(header: list[str], rows, filename: str) -> Response:
 
 
 @router.get("/records/{indicator_id}", responses=CSV_TOO)
-def get_records(indicator_id: str, f: StatsFilters, _: StaffUser, db: DbSession,
+def get_records(indicator_id: str, f: StatsFilters, _: StatsReader, db: DbSession,
                 page: PageNumber = 1, size: Annotated[int, Query(ge=1, le=500)] = 50,
                 format: Literal["json", "csv"] = "json"):
     """The deals, offers, demands, matches or patents behind an indicator's number (CSV: all of them); also
@@ -85,7 +85,7 @@ def get_records(indicator_id: str, f: StatsFilters, _: StaffUser, db: DbSession,
 
 @router.get("/report.xlsx", response_class=Response, responses={200: {
     "description": "the Excel workbook", "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
-def get_report(f: StatsFilters, _: StaffUser, db: DbSession):
+def get_report(f: StatsFilters, _: StatsReader, db: DbSession):
     return Response(report.build(db, f),
                     media_type=XLSX,
                     headers={"Content-Disposition": 'attachment; filename="ip-operations-report.xlsx"'})
