@@ -14,7 +14,7 @@ from ipplatform.common.validators import Id
 from ipplatform.dependencies import CurrentUser, DbSession
 from ipplatform.events import flows, meetings, pairs, report, scheduling, service
 from ipplatform.events.models import Event, Participant
-from ipplatform.events.schemas import (EventCreate, EventFields, EventRead, EventStatusChange, MeetingRead,
+from ipplatform.events.schemas import (EventCreate, EventPatch, EventRead, EventStatusChange, MeetingRead,
                                        MeetingRequest, OutcomeRecord, PairAnswer, PairChange, PairCreate, PairRead,
                                        ParticipantRead, RegistrationCreate, RegistrationDecision, ScheduleRead,
                                        ScheduleRequest)
@@ -65,8 +65,10 @@ def read_event(event_id: Id, user: CurrentUser, db: DbSession):
 
 
 @router.patch("/{event_id}", response_model=EventRead, summary="change the setup (until scheduled)")
-def update_event(event_id: Id, body: EventFields, user: CurrentUser, db: DbSession):
-    return service.read_model(service.update(db, managed(db, user, event_id), body))
+def update_event(event_id: Id, body: EventPatch, user: CurrentUser, db: DbSession):
+    """Only the fields sent change; the setup they make is checked as a whole."""
+    event = managed(db, user, event_id)
+    return service.read_model(service.update(db, event, service.patched(event, body.model_dump(exclude_unset=True))))
 
 
 @router.post("/{event_id}/status", response_model=EventRead, summary="open registration, booking … close")

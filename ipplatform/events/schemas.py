@@ -4,7 +4,9 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import Field, field_validator, model_validator
+from typing import Optional
+
+from pydantic import Field, create_model, field_validator, model_validator
 
 from ipplatform.common.schemas import AppSchema, InputSchema
 from ipplatform.common.validators import Amount, CleanText, Id, IndustryCode, cross_field_error
@@ -70,6 +72,12 @@ class EventFields(InputSchema):
         if len(set(starts)) != len(starts):
             raise cross_field_error("sessions", "duplicate", "two sessions start at the same time", "两个场次开始时间相同")
         return self
+
+
+# PATCH /api/events/{id}: any of the setup's fields; the merged setup is validated as a whole (EventFields).
+EventPatch = create_model("EventPatch", __base__=InputSchema, __doc__="Fields of the setup to change; others stay.",
+                          **{name: (Optional[spec.annotation], None)  # noqa: UP007 - a runtime type expression
+                             for name, spec in EventFields.model_fields.items()})
 
 
 class EventCreate(EventFields):

@@ -93,6 +93,13 @@ def update(db: Session, event: Event, data: EventFields) -> Event:
     return event
 
 
+def patched(event: Event, changes: dict) -> EventFields:
+    """The event's setup with ``changes`` applied, validated whole (a PATCH that moves only the day still
+    has to keep the booking window before it)."""
+    current = {name: getattr(event, name) for name in EventFields.model_fields}
+    return EventFields.model_validate({**current, **changes})
+
+
 def slots_from(data: EventFields) -> list:
     return [1 for s in data.sessions for _ in range(s.slots)]
 

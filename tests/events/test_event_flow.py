@@ -189,3 +189,20 @@ def test_forced_pairs_that_cannot_be_placed_are_explained(app, client, db):
     resp = client.post(f"/api/events/{eid}/schedule", headers=h["organiser"], json={"time_limit": 2})
     assert resp.status_code == 409
     assert "淮上理工大学（测试）" in resp.json()["message_zh"]
+
+
+def test_patch_changes_only_the_fields_sent_and_checks_the_whole_setup(app, client, db):
+    h, _ = _world(app, db)
+    eid = ok(client.post("/api/events", headers=h["organiser"], json=SETUP), 201)["id"]
+    moved = ok(client.patch(f"/api/events/{eid}", headers=h["organiser"], json={"venue": "信阳市会展中心 A 厅",
+                                                                                "tables": 6}))
+    assert (moved["venue"], moved["tables"]) == ("信阳市会展中心 A 厅", 6)
+    assert moved["title"] == SETUP["title"] and moved["max_requests"] == 3  # the rest is kept
+    assert [s["start"] for s in moved["slots"]] == ["09:00", "09:20", "09:40", "14:00", "14:20"]
+    # the merged setup is validated as a whole: the day cannot move before the registration deadline
+    early = client.patch(f"/api/events/{eid}", headers=h["organiser"], json={"day": str(date.today() + timedelta(days=5))})
+    assert early.status_code == 422 and early.json()["message_zh"], early.text
+    for bad in ({"title": None}, {"tables": 0}, {"colour": "red"}):
+        assert client.patch(f"/api/events/{eid}", headers=h["organiser"], json=bad).status_code == 422, bad
+    assert ok(client.get(f"/api/events/{eid}", headers=h["organiser"]))["venue"] == "信阳市会展中心 A 厅"
+    assert client.patch(f"/api/events/{eid}", headers=h["tea"], json={"tables": 2}).status_code in (403, 404)
