@@ -5,6 +5,7 @@ Importing it attaches no session hook: ``ipplatform.hooks.install_session_hooks`
 
 from ipplatform.audit.models import AuditRecord
 from ipplatform.auth.models import AuthSession, User
+from ipplatform.common.once import FormSubmission
 from ipplatform.database import Base
 from ipplatform.credit.models import CreditFlag, DishonestEntity
 from ipplatform.demands.models import Demand
@@ -20,5 +21,5 @@ from ipplatform.search.models import EmbeddingCache, OutboxEntry
 from ipplatform.stats.models import ConvertedPatentFact, DealDay, DealFact, DealPatentFact, ListedPatentFact
 
 __all__ = ["AuditRecord", "AuthSession", "Base", "Conversion", "ConvertedPatentFact", "DealDay", "DealFact", "DealPatentFact",
-           "ListedPatentFact", "CreditFlag", "DishonestEntity", "Deal", "Demand", "EmbeddingCache", "Event", "EventPair", "Meeting", "Participant", "GlossaryTerm", "RankerModel", "ImportJob", "Match", "MatchFeedback", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
+           "ListedPatentFact", "CreditFlag", "DishonestEntity", "Deal", "Demand", "EmbeddingCache", "Event", "FormSubmission", "EventPair", "Meeting", "Participant", "GlossaryTerm", "RankerModel", "ImportJob", "Match", "MatchFeedback", "Offer", "Organisation", "OutboxEntry", "Patent", "User",
            "offer_patent"]

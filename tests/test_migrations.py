@@ -16,7 +16,7 @@ EXPECTED_TABLES = {"organisation", "user_account", "patent", "offer", "offer_pat
                    "conversion", "conversion_patent", "dishonest_entity", "credit_flag", "stat_deal", "stat_deal_day",
                    "stat_deal_patent", "stat_listed_patent", "stat_converted_patent", "auth_session",
                    "import_job", "glossary_term", "ranker_model", "event", "event_participant", "event_pair",
-                   "event_meeting"}
+                   "event_meeting", "form_submission"}
 
 
 @pytest.fixture

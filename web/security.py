@@ -21,7 +21,7 @@ from markupsafe import escape
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ipplatform.auth.cookies import COOKIE_NAME
-from ipplatform.common import csrf
+from ipplatform.common import csrf, once
 from web.errors import error_page
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -111,6 +111,7 @@ def _docs_routes(app: FastAPI) -> None:
 def install(app: FastAPI) -> None:
     """CSRF middleware, the local API docs (create the app with ``docs_url=None, redoc_url=None``), and the
     security headers as the outermost layer of the app."""
+    app.add_middleware(once.SubmitOnce, session_cookie=COOKIE_NAME)  # inside CSRF: a refused form claims nothing
     app.add_middleware(csrf.CSRFMiddleware, session_cookie=COOKIE_NAME, refusal=csrf_refusal)
     _docs_routes(app)
     build = app.build_middleware_stack

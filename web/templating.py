@@ -7,11 +7,13 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from ipplatform import reference
 from ipplatform.auth import policy
 from ipplatform.auth.cookies import COOKIE_NAME
-from ipplatform.common import csrf
+from ipplatform.common import csrf, once
 from ipplatform.common.timefmt import beijing_minute
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
 from ipplatform.common.lifecycle import ACTIONS as LISTING_ACTIONS
@@ -39,7 +41,16 @@ templates.env.globals.update(
     industry_name=lambda code: reference.industry_name(code, ""), region_name=lambda code: reference.region_name(code, ""),
     reads_everything=policy.reads_everything, listing_actions_to=LISTING_ACTIONS, listing_transitions=LISTING_TRANSITIONS,
     nav_items=navigation.items_for)
-templates.env.globals.update(csrf.template_globals(COOKIE_NAME))  # csrf_input(), csrf_token() for every form
+_csrf = csrf.template_globals(COOKIE_NAME)
+
+
+@pass_context
+def form_guard(ctx) -> Markup:
+    """``{{ csrf_input() }}`` in every POST form: the CSRF token and the form's submission id (carried out once)."""
+    return _csrf["csrf_input"](ctx) + once.hidden_input()
+
+
+templates.env.globals.update(csrf_token=_csrf["csrf_token"], csrf_input=form_guard)
 templates.env.filters["wan"] = wan
 templates.env.filters["local_minute"] = local_minute
 templates.env.filters["highlighted"] = highlighted  # search and match highlights: never |safe
