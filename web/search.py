@@ -12,13 +12,14 @@ from ipplatform.common.errors import AppError
 from ipplatform.dependencies import DbSession, OptionalUser
 from ipplatform.search.documents import DocType
 from ipplatform.search.params import ALLOWED, query_params, request_from_query, similar_source
-from ipplatform.search.query import MAX_BROWSE_OFFSET, MAX_WINDOW
+from ipplatform.search.query import MAX_BROWSE_OFFSET, MAX_WINDOW, SearchMode, SortOrder
 from ipplatform.search.timing import Timings
 from ipplatform.auth import policy
 from web.forms import errors_by_field
 from web.navigation import NavItem, may
 from web.templating import render
 
+MODES = sorted(SearchMode.choices(), key=lambda c: c[0] != SearchMode.HYBRID)  # the default first
 PATENT_FILTERS = ("patent_kind", "legal_status")  # offer-only: kept when switching to demands, they hid every demand
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("检索", "/search", 12)]
@@ -74,7 +75,7 @@ def search_page(request: Request, db: DbSession, user: OptionalUser):
         response = render(request, "search.html", user, result=result, error=error, params=params, kind=kind,
                           link=link, toggle=toggle, similar=similar, browse=browse, pages=pages,
                           page_limit=(MAX_BROWSE_OFFSET if browse else MAX_WINDOW) // result.page_size if result else 0,
-                          facet_titles=FACET_TITLES, facet_param=FACET_PARAM)
+                          facet_titles=FACET_TITLES, facet_param=FACET_PARAM, modes=MODES, sorts=SortOrder.choices())
     tm.finish()
     response.headers["Server-Timing"] = tm.header()
     return response

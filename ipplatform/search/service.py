@@ -119,14 +119,22 @@ class SearchService:
         """Visibility, decided here for every entry point (query, filters, facets, more like this):
         published listings for everyone; other statuses (an empty status filter means every status)
         only when every organisation filtered on is one whose unpublished listings the user may read
-        (its own, those it is custodian for); every status for office staff."""
+        (its own, those it is custodian for); every status for office staff. A filter on unpublished
+        statuses alone means exactly those, among the organisations filtered on (none: all) whose unpublished
+        listings the user may read (草稿 → "my drafts"; nothing for a user who may read no one's); with 已发布 among them,
+        the published listings."""
         statuses = set(req.filters.status)
         if statuses and statuses <= {ListingStatus.PUBLISHED}:
             return req
         scope = policy.org_scope(db, user, Action.LISTING_READ_UNPUBLISHED)
         if scope is None or (req.filters.org_id and set(req.filters.org_id) <= scope):
             return req
-        filters = req.filters.model_copy(update={"status": [ListingStatus.PUBLISHED]})
+        if statuses and ListingStatus.PUBLISHED not in statuses:
+            # among the organisations filtered on, those the user may read; no organisation has id 0
+            orgs = (set(req.filters.org_id) & scope) if req.filters.org_id else scope
+            filters = req.filters.model_copy(update={"org_id": sorted(orgs) or [0]})
+        else:
+            filters = req.filters.model_copy(update={"status": [ListingStatus.PUBLISHED]})
         return req.model_copy(update={"filters": filters})
 
     def floor(self) -> float | None:

@@ -110,3 +110,18 @@ def test_switching_to_demands_drops_the_offers_patent_filters(_sqlite_template, 
         assert 'name="patent_kind"' not in carried and 'name="legal_status"' not in carried
         offers = client.get("/search", params={"mode": "keyword", "q": "茶", "patent_kind": "invention_granted"}).text
         assert '<input type="hidden" name="patent_kind" value="invention_granted">' in offers
+
+
+def test_mode_and_sort_choices_are_the_request_enums_labelled(search_app):
+    """Every mode and sort the API accepts is offered, labelled as the refusal messages label it,
+    the chosen one kept selected; the default mode (智能) comes first."""
+    from ipplatform.search.query import SearchMode, SortOrder
+    import re
+    with TestClient(search_app) as client:
+        html = client.get("/search", params={"q": "储能", "mode": "semantic", "sort": "newest"}).text
+    for name, enum, chosen in (("mode", SearchMode, "semantic"), ("sort", SortOrder, "newest")):
+        select = re.search(rf'<select name="{name}">(.*?)</select>', html, re.S).group(1)
+        options = re.findall(r'<option value="([^"]+)" ?(selected)?>([^<]+)</option>', select)
+        assert {(v, label) for v, _, label in options} == set(enum.choices())
+        assert [v for v, sel, _ in options if sel] == [chosen]
+    assert re.search(r'<select name="mode">\s*<option value="hybrid"', html)

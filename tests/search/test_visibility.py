@@ -81,6 +81,25 @@ def test_owner_and_staff_find_the_draft(env):
     assert w["draft"] in _ids(client.post("/api/search/offers", json=staff, headers=w["staff"]))
 
 
+@pytest.mark.parametrize("mode", ["keyword", "hybrid"])
+def test_a_draft_filter_lists_the_users_own_drafts_only(env, mode):
+    """草稿 means drafts: the owner's own without naming its organisation; nothing, not published
+    listings relabelled, for a user who may read no one's drafts."""
+    client, w = env
+    body = {"q": "石墨烯散热膜", "mode": mode, "filters": {"status": ["draft"]}}
+    mine = client.post("/api/search/offers", json=body, headers=w["owner"])
+    assert _ids(mine) == {w["draft"]}
+    assert {h["status"] for h in mine.json()["hits"]} == {"draft"}
+    assert mine.json()["total"] == 1
+    for headers in ({}, w["outsider"]):
+        others = client.post("/api/search/offers", json=body, headers=headers)
+        assert _ids(others) == set() and others.json()["total"] == 0
+    on_other_org = {**body, "filters": {"status": ["draft"], "org_id": [w["owner_org"]]}}
+    assert _ids(client.post("/api/search/offers", json=on_other_org, headers=w["outsider"])) == set()
+    demands = {"filters": {"status": ["draft"]}, "page_size": 50}
+    assert _ids(client.post("/api/search/demands", json=demands, headers=w["owner"])) == {w["draft_demand"]}
+
+
 def test_suggestions_complete_published_titles_only(env):
     client, w = env
     resp = client.get("/api/search/suggest", params={"prefix": "一种石墨烯"})
