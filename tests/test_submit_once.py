@@ -88,3 +88,24 @@ def test_login_is_not_replayed(client, db, member):
         client.cookies.delete("ipp_session")
         resp = client.post("/login", data=body, follow_redirects=False)
         assert resp.status_code == 303 and "ipp_session=" in resp.headers.get("set-cookie", "")
+
+
+def test_an_upload_sent_twice_makes_one_import(client, db, tmp_path):
+    """Multipart forms too: the import form sent twice with the same submission id makes one import job."""
+    from ipplatform.imports.models import ImportJob
+    from tests.imports.files import EXPORT_HEADER, export_row, write_csv
+    with db.begin():
+        org = f.org(db, OrgKind.UNIVERSITY, name="淮上理工大学（测试）")
+        f.user(db, org, Role.UNIVERSITY_MEMBER, username="tto")
+    assert f.form_post(client, "/login", data={"username": "tto", "password": f.PASSWORD},
+                       follow_redirects=False).status_code == 303
+    content = write_csv(tmp_path / "p.csv", [export_row(1, org.name)], "utf-8-sig", EXPORT_HEADER).read_bytes()
+    hidden = _form(client, "/imports")
+    assert set(hidden) == {"csrf_token", "submission_id"}
+    answers = [client.post("/imports", data={"kind": "patents", "action": "dry_run", **hidden},
+                           files={"file": ("p.csv", content, "text/csv")}, follow_redirects=False)
+               for _ in range(2)]
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["location"] == answers[1].headers["location"]
+    db.expire_all()
+    assert db.query(ImportJob).count() == 1

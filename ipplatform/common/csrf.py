@@ -46,6 +46,7 @@ MESSAGE = "The page has expired or the request did not come from this site; relo
 MESSAGE_ZH = "页面已过期或请求来源无效，请刷新页面后重试"
 _SEED = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 _STATE_SEED, _STATE_NEW, _STATE_OK = "csrf_seed", "csrf_new_seed", "csrf_verified"
+FORM_FIELDS = "form_text_fields"  # scope state: the text fields of the form read here, for inner middleware
 
 
 class CsrfRefused(Forbidden):
@@ -180,7 +181,8 @@ class CSRFMiddleware:
                 response = error_response(request, 400, body_invalid())
                 await response(scope, receive, send_with_cookie)
                 return
-            token = request.headers.get(HEADER) or (await self._form_token(scope, body) if body else None)
+            fields = state[FORM_FIELDS] = await self._form_fields(scope, body) if body else {}
+            token = request.headers.get(HEADER) or fields.get(FIELD)
             if not accepted(request, request.cookies.get(self.session_cookie), token):
                 response = await self.refusal(request)  # its page may issue a seed: sent as a cookie too
                 await response(scope, receive, send_with_cookie)
@@ -218,21 +220,25 @@ class CSRFMiddleware:
         return body, replay
 
     @staticmethod
-    async def _form_token(scope: Scope, body: bytes) -> str | None:
+    async def _form_fields(scope: Scope, body: bytes) -> dict[str, str]:
+        """The form's text fields (the first value of each name; file parts left out): the token, and what
+        inner middleware reads from ``scope["state"][FORM_FIELDS]`` (the submission id) without parsing
+        the body again."""
         content_type = Headers(scope=scope).get("content-type", "").lower()
         if content_type.startswith("application/x-www-form-urlencoded"):
-            fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-            return next((v for k, v in fields if k == FIELD), None)
+            fields: dict[str, str] = {}
+            for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+                fields.setdefault(k, v)
+            return fields
 
         async def once() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
 
         try:
             async with Request(scope, once).form() as form:
-                value = form.get(FIELD)
+                return {k: v for k, v in reversed(form.multi_items()) if isinstance(v, str)}
         except Exception:  # noqa: BLE001 - a malformed multipart body carries no token
-            return None
-        return value if isinstance(value, str) else None
+            return {}
 
 
 _RAW_BYTE = re.compile(rb"[\x80-\xff]")

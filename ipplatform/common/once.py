@@ -18,7 +18,6 @@ import re
 import secrets
 import time
 from datetime import datetime, timedelta
-from urllib.parse import parse_qsl
 
 import anyio
 from markupsafe import Markup
@@ -30,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ipplatform.common.csrf import FORM_FIELDS
 from ipplatform.database import Base, UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def hidden_input() -> Markup:
 
 
 class SubmitOnce:
-    """Pure ASGI, inside the CSRF middleware (which has read and replays the form body)."""
+    """Pure ASGI, inside the CSRF middleware (which has read the form and left its text fields in the scope)."""
 
     def __init__(self, app: ASGIApp, *, session_cookie: str, api_prefix: str = "/api"):
         self.app = app
@@ -67,7 +67,7 @@ class SubmitOnce:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        submission, receive = await _submission_id(scope, receive)
+        submission = _submission_id(scope)
         factory = getattr(request.app.state, "session_factory", None)
         if submission is None or factory is None:
             await self.app(scope, receive, send)
@@ -95,30 +95,11 @@ class SubmitOnce:
             await anyio.to_thread.run_sync(_settle, factory, key, headers["location"] if kept else None)
 
 
-async def _submission_id(scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
-    """The form's submission id (url-encoded forms; the body was buffered by the CSRF middleware, so reading it
-    here and handing it on again costs nothing)."""
-    if not Headers(scope=scope).get("content-type", "").lower().startswith("application/x-www-form-urlencoded"):
-        return None, receive
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return None, receive
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body, replayed = b"".join(chunks), False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    value = next((v for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True) if k == FIELD), None)
-    return (value if value and _ID.fullmatch(value) else None), replay
+def _submission_id(scope: Scope) -> str | None:
+    """The form's submission id, from the text fields the CSRF middleware read (url-encoded and multipart
+    forms alike; other bodies have none)."""
+    value = scope.get("state", {}).get(FORM_FIELDS, {}).get(FIELD)
+    return value if value and _ID.fullmatch(value) else None
 
 
 def _claim(factory, key: str) -> str | None:
