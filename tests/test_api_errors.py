@@ -11,6 +11,7 @@ from ipplatform.auth.enums import Role
 from ipplatform.offers.models import Offer
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.patents.enums import LegalStatus, PatentKind
+from ipplatform.common.timefmt import beijing_today
 from tests import factories as f
 
 
@@ -97,7 +98,7 @@ def test_offer_business_rules(client, db, member):
         ({"negotiable": False}, "asking_price", "面议"),
         ({"asking_price": "-5"}, "asking_price", "负数"),
         ({"asking_price": "12.345"}, "asking_price", "两位小数"),
-        ({"expires_on": str(date.today() - timedelta(days=1))}, "expires_on", "早于今天"),
+        ({"expires_on": str(beijing_today() - timedelta(days=1))}, "expires_on", "早于今天"),
         ({"contact_phone": "12345"}, "contact_phone", "手机号"),
         ({"unknown_field": 1}, "unknown_field", "不允许"),
     ]

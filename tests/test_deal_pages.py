@@ -22,6 +22,7 @@ from ipplatform.offers.models import Offer
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.outcomes.enums import DealStatus, DealType
 from ipplatform.outcomes.models import Deal
+from ipplatform.common.timefmt import beijing_today
 from tests import factories as f
 
 STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
@@ -166,7 +167,7 @@ def test_agreeing_drafts_the_deal_and_the_holder_records_it(client, db, world):
     assert bad.status_code == 422
     assert 'data-field="contract_date"' in bad.text and "登记交易须填写合同日期" in bad.text
     assert 'data-field="amount"' in bad.text and 'value="很多"' in bad.text
-    today = date.today().isoformat()
+    today = beijing_today().isoformat()
     ok = f.form_post(client, f"/deals/{deal.id}/record", data={
         "patent_ids": str(deal.patents[0].id), "amount": "35.5", "type": "transfer", "contract_date": today,
         "recordal_number": "2026990000123", "action": "record"}, follow_redirects=False)
@@ -191,7 +192,7 @@ def test_marking_an_offer_dealt_records_a_deal_and_closes_it(client, db, world):
     with db.begin():
         patent_id = db.get(Offer, world["offer"]).patents[0].id
     data = {"to_org_id": str(world["ent"]), "type": "ordinary_licence", "patent_ids": str(patent_id),
-            "amount": "8", "contract_date": date.today().isoformat(), "close_offer": "on", "action": "record"}
+            "amount": "8", "contract_date": beijing_today().isoformat(), "close_offer": "on", "action": "record"}
     bad = f.form_post(client, url, data={**data, "to_org_id": ""})
     assert bad.status_code == 422 and 'data-field="to_org_id"' in bad.text and 'value="8"' in bad.text
     assert "to_org_id：" not in bad.text
@@ -277,7 +278,7 @@ def test_a_deal_registered_freely_names_its_patents_by_number(client, db, world)
     assert 'name="patent_numbers"' in form and f'<option value="{world["univ"]}"' in form
     assert f'<option value="{world["ent"]}"' not in form.split('name="from_org_id"')[1].split("</select>")[0]
     data = {"from_org_id": str(world["univ"]), "to_org_id": str(world["ent"]), "type": "exclusive_licence",
-            "patent_numbers": "CN000000000000.0", "amount": "3", "contract_date": date.today().isoformat(),
+            "patent_numbers": "CN000000000000.0", "amount": "3", "contract_date": beijing_today().isoformat(),
             "action": "record"}
     bad = f.form_post(client, "/deals/new", data=data)
     assert bad.status_code == 422 and "专利 CN000000000000.0 不是该权利人的专利" in bad.text
@@ -299,7 +300,7 @@ def test_the_holder_registers_the_deal_of_a_match_itself(client, db, world):
     with db.begin():
         patent_id = db.get(Offer, world["offer"]).patents[0].id
     ok = f.form_post(client, url, data={"type": "transfer", "patent_ids": str(patent_id), "amount": "20",
-                                        "contract_date": date.today().isoformat(), "action": "record"},
+                                        "contract_date": beijing_today().isoformat(), "action": "record"},
                      follow_redirects=False)
     assert ok.status_code == 303
     db.expire_all()

@@ -14,6 +14,7 @@ from ipplatform.auth.models import AuthSession, User
 from ipplatform.credit.models import CreditFlag, DishonestEntity
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.models import Organisation
+from ipplatform.common.timefmt import beijing_today
 from tests import factories as f
 from tests.journeys.conftest import page_problems
 
@@ -113,7 +114,7 @@ def test_the_dishonest_list_is_kept_on_its_page(client, db, office):
     entry = db.scalar(select(DishonestEntity).where(DishonestEntity.credit_code == code))
     listing = visible_text(client.get("/office/dishonest?state=active").text)
     assert "云雾茶业" in listing and "生效中" in listing
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = beijing_today() - timedelta(days=1)
     assert f.form_post(client, f"/office/dishonest/{entry.id}/expire", data={"listed_to": str(yesterday)},
                        follow_redirects=False).status_code == 303
     assert "云雾茶业" not in visible_text(client.get("/office/dishonest?state=active").text)

@@ -105,3 +105,20 @@ def test_others_drafts_are_not_shown(client, db, university):
     assert client.get(f"/offers/{draft.id}").status_code == 404
     _login(client)
     assert client.get(f"/offers/{draft.id}").status_code == 200
+
+
+def _length_limits(schema, field: str) -> tuple[int, int]:
+    meta = schema.model_fields[field].metadata
+    return (next(m.min_length for m in meta if hasattr(m, "min_length")),
+            next(m.max_length for m in meta if hasattr(m, "max_length")))
+
+
+def test_title_labels_state_the_limits_the_schemas_enforce(client, university):
+    """A label's “（4–200 字）” is what validation accepts (regression: offers said 4 and took 2)."""
+    from ipplatform.demands.schemas import DemandCreate
+    from ipplatform.offers.schemas import OfferFields
+    _login(client)
+    for page, schema in (("/offers/new", OfferFields), ("/demands/new", DemandCreate)):
+        label = re.search(r'<label for="f-title">[^<（]+（(\d+)–(\d+) 字）</label>', client.get(page).text)
+        assert label is not None, page
+        assert tuple(map(int, label.groups())) == _length_limits(schema, "title"), page

@@ -21,6 +21,7 @@ from ipplatform.outcomes.models import Deal
 from ipplatform.stats import indicators as ind
 from ipplatform.stats.funnel import STAGES, funnel
 from ipplatform.stats.records import records
+from ipplatform.common.timefmt import beijing_today
 from tests import factories as f
 from web.stats import show
 
@@ -54,7 +55,7 @@ def scene(db):
                 db.add(m)
                 db.flush()
                 if m.agreed_at is not None and rng.random() < 0.7:
-                    deal = f.deal(db, offer.owner, demand.organisation, list(offer.patents), date.today(),
+                    deal = f.deal(db, offer.owner, demand.organisation, list(offer.patents), beijing_today(),
                                   amount="120000", status=rng.choice([DealStatus.RECORDED, DealStatus.DRAFT]))
                     deal.match_id = m.id
         db.flush()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from ipplatform.common.timefmt import beijing_today
 from ipplatform.common.validators import (
     InvalidValue,
     application_type,
@@ -191,18 +192,18 @@ def test_email():
 
 def test_patent_dates():
     assert check_patent_date(date(1985, 4, 1)) == date(1985, 4, 1)
-    assert check_patent_date(date.today()) == date.today()
+    assert check_patent_date(beijing_today()) == beijing_today()
     with pytest.raises(InvalidValue) as exc:
         check_patent_date(date(1985, 3, 31))
     assert exc.value.code == "date_too_early"
     with pytest.raises(InvalidValue) as exc:
-        check_patent_date(date.today() + timedelta(days=1))
+        check_patent_date(beijing_today() + timedelta(days=1))
     assert exc.value.code == "date_in_future"
 
 
 def test_future_dates():
-    assert check_future_date(date.today()) == date.today()
+    assert check_future_date(beijing_today()) == beijing_today()
     with pytest.raises(InvalidValue):
-        check_future_date(date.today() - timedelta(days=1))
+        check_future_date(beijing_today() - timedelta(days=1))
     with pytest.raises(InvalidValue):
-        check_future_date(date.today().replace(year=date.today().year + 21))
+        check_future_date(beijing_today().replace(year=beijing_today().year + 21))

@@ -25,6 +25,7 @@ from ipplatform.dependencies import DbSession
 from ipplatform.organisations.models import Organisation
 from ipplatform.outcomes.models import Deal
 from ipplatform.patents.enums import PatentKind
+from ipplatform.common.timefmt import beijing_today
 from web import admin, office_orgs
 from web.dependencies import PageUser
 from web.navigation import NavItem, may
@@ -55,7 +56,7 @@ def _staff(user, action: policy.Action = policy.Action.CREDIT_REVIEW):
 @router.get("/office", response_class=HTMLResponse)
 def office_home(request: Request, db: DbSession, user: PageUser):
     _staff(user)
-    today = date.today()
+    today = beijing_today()
     unverified = db.scalar(select(func.count()).select_from(Organisation).where(Organisation.verified.is_(False)))
     entries, active = credit.list_entries(db, PageParams(page=1, page_size=1), state="active")
     return render(request, "office.html", user, flags=credit.flag_counts(db), active_entries=active,
@@ -168,7 +169,7 @@ EntryState = Literal["active", "pending", "expired"]
 
 def _dishonest_page(request, db, user, q, state, page, values=None, errors=None, done=None, code=200):
     entries, total = credit.list_entries(db, PageParams(page=page, page_size=PER_PAGE), q, state)
-    today = date.today()
+    today = beijing_today()
     query = urlencode({k: v for k, v in (("q", q), ("state", state)) if v})
     return render(request, "office_dishonest.html", user, code, entries=[
         {"entry": e, "state": credit.entry_state(e, today)} for e in entries], total=total,

@@ -22,6 +22,7 @@ from ipplatform.stats import indicators as ind
 from ipplatform.stats.records import FUNNEL_IDS, known, records
 from ipplatform.stats.schemas import parse_filters
 from ipplatform.stats.summary import summary
+from ipplatform.common.timefmt import beijing_today
 from web.dependencies import StaffPageUser
 from web.forms import errors_by_field
 from web.navigation import NavItem, may
@@ -55,7 +56,7 @@ def _filter_error(exc: ValidationError) -> str:
 
 def periods(today: date | None = None) -> list[tuple[str, str, str]]:
     """Quick period choices: (label, start, end)."""
-    today = today or date.today()
+    today = today or beijing_today()
     quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     return [("近 30 天", str(today - timedelta(days=29)), str(today)), ("本季度", str(quarter), str(today)),
             ("本年", str(date(today.year, 1, 1)), str(today)),

@@ -71,7 +71,7 @@ def find_users(db: Session, page: PageParams, q: str | None = None, role: Role |
     """A page of users: ``q`` in the username, display name or organisation name; by role and whether active."""
     stmt = select(User).join(Organisation, Organisation.id == User.org_id)
     if q:
-        stmt = stmt.where(or_(User.username.contains(q), User.display_name.contains(q), Organisation.name.contains(q)))
+        stmt = stmt.where(or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True), Organisation.name.contains(q, autoescape=True)))
     if role:
         stmt = stmt.where(User.role == role)
     if active is not None:

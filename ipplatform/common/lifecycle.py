@@ -12,6 +12,7 @@ from ipplatform.common.errors import Conflict, Forbidden, NotFound
 from ipplatform.common.schemas import paginate
 from ipplatform.database import json_list_contains, utcnow
 from ipplatform.organisations.models import Organisation
+from ipplatform.common.timefmt import beijing_today
 
 
 def transition(listing, target: ListingStatus) -> None:
@@ -21,7 +22,7 @@ def transition(listing, target: ListingStatus) -> None:
                        f"当前状态为“{current.zh}”，不能变更为“{target.zh}”", code="invalid_transition")
     if target is ListingStatus.PUBLISHED:
         expiry = getattr(listing, "expires_on", None) or getattr(listing, "deadline", None)
-        if expiry is not None and expiry < date.today():
+        if expiry is not None and expiry < beijing_today():
             raise Conflict("cannot publish: the listing's end date has passed",
                            "截止/有效日期已过，不能发布，请先修改日期", code="expired")
         listing.published_at = utcnow()
@@ -96,7 +97,7 @@ def listing_stmt(db, model, org_columns, user, *, status=None, org_id=None, mode
     if mode:  # JSON list membership, portable across SQLite and PostgreSQL
         stmt = stmt.where(json_list_contains(model.modes, TransactionMode(mode).value))
     if q:
-        stmt = stmt.where(or_(model.title.contains(q), model.description.contains(q)))
+        stmt = stmt.where(or_(model.title.contains(q, autoescape=True), model.description.contains(q, autoescape=True)))
     return stmt
 
 

@@ -14,3 +14,9 @@ def beijing_minute(value: datetime | None) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def beijing_today():
+    """Today's date in Xinyang: the platform's day (statistics periods, deadlines, contract dates) is Beijing's,
+    whatever the server's time zone."""
+    return datetime.now(CHINA).date()

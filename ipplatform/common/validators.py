@@ -20,6 +20,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
 from ipplatform import reference
+from ipplatform.common.timefmt import beijing_today
 
 # China's first patent law took effect on 1985-04-01: no application can be older.
 PATENT_LAW_START = date(1985, 4, 1)
@@ -104,7 +105,7 @@ def normalize_application_number(value: str) -> str:
     digits, check = m.groups()
     year = int(digits[:4]) if len(digits) == 12 else 1900 + int(digits[:2])
     type_digit = digits[4] if len(digits) == 12 else digits[2]
-    if len(digits) == 12 and not (2003 <= year <= date.today().year):
+    if len(digits) == 12 and not (2003 <= year <= beijing_today().year):
         raise InvalidValue("application_number_year", f"application year {year} is not possible",
                            f"申请号中的年份 {year} 不合理")
     if type_digit not in APPLICATION_TYPES:
@@ -225,7 +226,7 @@ def check_patent_date(value: date) -> date:
     if value < PATENT_LAW_START:
         raise InvalidValue("date_too_early", "date before China's patent law (1985-04-01)",
                            "日期早于《专利法》施行日（1985-04-01）")
-    if value > date.today():
+    if value > beijing_today():
         raise InvalidValue("date_in_future", "date is in the future", "日期不能晚于今天")
     return value
 
@@ -286,9 +287,9 @@ CleanText = Annotated[str, BeforeValidator(_clean_text)]
 
 
 def check_future_date(value: date) -> date:
-    if value < date.today():
+    if value < beijing_today():
         raise InvalidValue("date_in_past", "date must be today or later", "日期不能早于今天")
-    if value.year > date.today().year + 20:
+    if value.year > beijing_today().year + 20:
         raise InvalidValue("date_too_far", "date is more than 20 years ahead", "日期超出 20 年，请检查")
     return value
 

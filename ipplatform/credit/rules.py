@@ -26,6 +26,7 @@ from ipplatform.outcomes.enums import DealStatus, DealType
 from ipplatform.organisations.models import Organisation
 from ipplatform.outcomes.models import Deal, deal_patent
 from ipplatform.patents.models import Patent
+from ipplatform.common.timefmt import beijing_today
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def flagged_org_ids(db: Session, org_ids: Iterable[int], *, under_review: bool =
     org_ids = sorted(set(org_ids))
     if not org_ids:
         return set()
-    today = date.today()
+    today = beijing_today()
     on_list = (select(Organisation.id).join(DishonestEntity, DishonestEntity.credit_code == Organisation.credit_code)
                .where(Organisation.id.in_(org_ids), DishonestEntity.listed_from <= today,
                       DishonestEntity.listed_to.is_(None) | (DishonestEntity.listed_to >= today)))

@@ -12,6 +12,7 @@ from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.common.schemas import PageParams, paginate
 from ipplatform.credit.models import CreditFlag, DishonestEntity
 from ipplatform.database import utcnow
+from ipplatform.common.timefmt import beijing_today
 
 FLAG_STATUSES = {"open": "待核查", "confirmed": "已确认", "cleared": "已排除"}
 DECISIONS = ("confirmed", "cleared")
@@ -57,10 +58,10 @@ def _active(today: date):
 
 def list_entries(db: Session, page: PageParams, q: str | None = None, state: str | None = None):
     """``state``: ``active`` (listed today), ``expired`` (listed_to passed) or ``pending`` (from a future date)."""
-    today = date.today()
+    today = beijing_today()
     stmt = select(DishonestEntity)
     if q:
-        stmt = stmt.where(or_(DishonestEntity.name.contains(q), DishonestEntity.credit_code.contains(q.upper())))
+        stmt = stmt.where(or_(DishonestEntity.name.contains(q, autoescape=True), DishonestEntity.credit_code.contains(q.upper(), autoescape=True)))
     if state == "active":
         stmt = stmt.where(_active(today))
     elif state == "expired":
@@ -71,7 +72,7 @@ def list_entries(db: Session, page: PageParams, q: str | None = None, state: str
 
 
 def entry_state(entry: DishonestEntity, today: date | None = None) -> str:
-    today = today or date.today()
+    today = today or beijing_today()
     if entry.listed_from > today:
         return "pending"
     if entry.listed_to is not None and entry.listed_to < today:
@@ -97,7 +98,7 @@ def add_entry(db: Session, data) -> DishonestEntity:
 
 def expire_entry(db: Session, entry: DishonestEntity, on: date | None = None) -> DishonestEntity:
     """End the listing on ``on`` (default today): from the day after, the entity is no longer flagged."""
-    on = on or date.today()
+    on = on or beijing_today()
     if on < entry.listed_from:
         raise FieldError("the end date is before the listing date", "列入截止日期早于列入日期", field="listed_to")
     entry.listed_to = on

@@ -20,6 +20,7 @@ from ipplatform.matching.models import Match
 from ipplatform.offers.models import Offer
 from ipplatform.outcomes.enums import DealStatus, DealType, deal_type_for
 from ipplatform.outcomes.models import Deal
+from ipplatform.common.timefmt import beijing_today
 
 
 def prematch(db: Session, matcher, event: Event) -> list[EventPair]:
@@ -86,7 +87,7 @@ def draft_deal(db: Session, event: Event, meeting: Meeting, user_id: int | None)
                 valuation=meeting.amount if deal_type == DealType.EQUITY else None,
                 loan_amount=meeting.amount if deal_type == DealType.PLEDGE else None,
                 patents=list(offer.patents) if offer is not None else [], offer_id=offer.id if offer else None,
-                event_id=event.id, meeting_id=meeting.id, created_by_id=user_id, contract_date=utcnow().date())
+                event_id=event.id, meeting_id=meeting.id, created_by_id=user_id, contract_date=beijing_today())
     db.add(deal)
     db.flush()
     return deal

@@ -81,6 +81,9 @@ def schedule(db: Session, event: Event, time_limit: float = 10.0, keep_notified:
     if db.scalar(select(Meeting.id).where(Meeting.event_id == event.id, Meeting.outcome != Outcome.PENDING)):
         raise Conflict("outcomes are recorded already", "已有洽谈结果，不能重新排程", code="has_outcomes")
     built = build(db, event, keep_notified)
+    if not built.pair_of:
+        raise Conflict("there is no pair to schedule", "没有可排程的配对：请先在“配对与预约”中推荐或添加配对",
+                       code="nothing_to_schedule")
     try:
         result = optimiser.solve(built.instance, time_limit=time_limit, workers=workers)
     except optimiser.Infeasible as exc:

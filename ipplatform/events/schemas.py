@@ -9,6 +9,7 @@ from typing import Optional
 from pydantic import Field, create_model, field_validator, model_validator
 
 from ipplatform.common.schemas import AppSchema, InputSchema
+from ipplatform.common.timefmt import beijing_today
 from ipplatform.common.validators import Amount, CleanText, Id, IndustryCode, cross_field_error
 from ipplatform.events.enums import EventStatus, Outcome, PairStatus, RegistrationStatus, Side
 
@@ -71,7 +72,27 @@ class EventFields(InputSchema):
         starts = sorted(s.start for s in self.sessions)
         if len(set(starts)) != len(starts):
             raise cross_field_error("sessions", "duplicate", "two sessions start at the same time", "两个场次开始时间相同")
+        self._sessions_apart()
         return self
+
+    def _sessions_apart(self) -> None:
+        """Each session (numbered as entered) ends the same day and before the next one starts."""
+        spans = []
+        for number, session in enumerate(self.sessions, 1):
+            hours, minutes = map(int, session.start.split(":"))
+            start = hours * 60 + minutes
+            spans.append((start, start + session.slots * self.slot_minutes, number))
+        clock = lambda m: f"{m // 60:02d}:{m % 60:02d}"  # noqa: E731
+        for start, end, number in spans:
+            if end > 24 * 60:
+                raise cross_field_error("sessions", "session_overnight", f"session {number} runs past midnight",
+                                        f"第 {number} 场（{clock(start)} 起 {end - start} 分钟）超过当天 24:00")
+        spans.sort()
+        for (start, end, number), (later, later_end, other) in zip(spans, spans[1:]):
+            if later < end:
+                raise cross_field_error(
+                    "sessions", "session_overlap", f"sessions {number} and {other} overlap",
+                    f"第 {other} 场（{clock(later)}–{clock(later_end)}）与第 {number} 场（{clock(start)}–{clock(end)}）时间重叠")
 
 
 # PATCH /api/events/{id}: any of the setup's fields; the merged setup is validated as a whole (EventFields).
@@ -82,6 +103,12 @@ EventPatch = create_model("EventPatch", __base__=InputSchema, __doc__="Fields of
 
 class EventCreate(EventFields):
     org_id: Id | None = None  # the organiser's organisation (default: the caller's)
+
+    @model_validator(mode="after")
+    def _not_past(self):
+        if self.day < beijing_today():
+            raise cross_field_error("day", "date_past", "the event day has passed", "活动日期已过，请选择今天或以后的日期")
+        return self
 
 
 class EventStatusChange(InputSchema):

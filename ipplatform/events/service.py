@@ -19,6 +19,7 @@ from ipplatform.events.models import Event, Participant
 from ipplatform.events.schemas import EventCreate, EventFields, EventRead, ParticipantRead, RegistrationCreate, SlotRead
 from ipplatform.offers.models import Offer
 from ipplatform.organisations.models import Organisation
+from ipplatform.common.timefmt import beijing_today
 
 EDITABLE = (EventStatus.DRAFT, EventStatus.REGISTRATION, EventStatus.BOOKING)
 REGISTERING = (EventStatus.REGISTRATION, EventStatus.BOOKING)
@@ -160,7 +161,7 @@ def register(db: Session, event: Event, data: RegistrationCreate, org_id: int, u
              existing: Participant | None = None) -> Participant:
     if event.status not in REGISTERING:
         raise Conflict("registration is not open", "活动当前不接受报名", code="registration_closed")
-    if event.registration_deadline and utcnow().date() > event.registration_deadline and existing is None:
+    if event.registration_deadline and beijing_today() > event.registration_deadline and existing is None:
         raise Conflict("the registration deadline has passed", "报名已截止", code="registration_closed")
     if org_id == event.org_id:
         raise FieldError("the organiser does not register for its own event", "组织方不能报名自己的活动", field="org_id")

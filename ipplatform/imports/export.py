@@ -70,7 +70,7 @@ def patents(db: Session, user, *, q: str | None = None, mine: bool = False, **_f
     if mine:
         stmt = stmt.where(Patent.owner_org_id.in_(policy.org_scope(db, user, Action.IMPORT_WRITE) or {user.org_id}))
     if q:
-        stmt = stmt.where(or_(Patent.title.contains(q), Patent.application_number.contains(q.upper())))
+        stmt = stmt.where(or_(Patent.title.contains(q, autoescape=True), Patent.application_number.contains(q.upper(), autoescape=True)))
     batch: list[Patent] = []
     for patent in db.scalars(stmt.limit(MAX_ROWS)).unique():
         batch.append(patent)

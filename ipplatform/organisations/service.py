@@ -78,7 +78,7 @@ def list_orgs(db: Session, page: PageParams, kind: OrgKind | None = None, q: str
     if kind:
         stmt = stmt.where(Organisation.kind == kind)
     if q:
-        stmt = stmt.where(or_(Organisation.name.contains(q), Organisation.credit_code.contains(q.upper())))
+        stmt = stmt.where(or_(Organisation.name.contains(q, autoescape=True), Organisation.credit_code.contains(q.upper(), autoescape=True)))
     if verified is not None:
         stmt = stmt.where(Organisation.verified.is_(verified))
     if county:

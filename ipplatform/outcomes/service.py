@@ -18,6 +18,7 @@ from ipplatform.outcomes.models import Conversion, Deal, deal_patent
 from ipplatform.outcomes.schemas import ConversionCreate, DealCreate, DealDetails, DealFields, DealRecord
 from ipplatform.patents import service as patents_service
 from ipplatform.patents.models import Patent
+from ipplatform.common.timefmt import beijing_today
 
 
 def get(db: Session, deal_id: int) -> Deal:
@@ -156,7 +157,7 @@ def draft_from_match(db: Session, match: Match, user_id: int | None) -> Deal | N
     deal_type = deal_type_for(common[0]) if common else DealType.TRANSFER
     deal = Deal(type=deal_type, status=DealStatus.DRAFT, from_org_id=offer.owner_org_id, offer_id=offer.id,
                 to_org_id=demand.org_id, amount=offer.asking_price, match_id=match.id, patents=list(offer.patents),
-                created_by_id=user_id, contract_date=utcnow().date())
+                created_by_id=user_id, contract_date=beijing_today())
     db.add(deal)
     db.flush()
     return deal

@@ -20,6 +20,7 @@ from sqlalchemy import Select, String, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from ipplatform import reference
+from ipplatform.common.timefmt import CHINA
 from ipplatform.demands.models import Demand
 from ipplatform.events.enums import HELD, Outcome
 from ipplatform.events.models import Event, EventPair, Meeting, Participant
@@ -121,8 +122,9 @@ def event_deals(f: Filters) -> Select:
 
 
 def _bounds(f: Filters) -> tuple[datetime | None, datetime | None]:
-    lo = datetime.combine(f.start, time.min, timezone.utc) if f.start else None
-    hi = datetime.combine(f.end, time.max, timezone.utc) if f.end else None
+    """The period's first and last instants: its days are Beijing's, as the pages show timestamps."""
+    lo = datetime.combine(f.start, time.min, CHINA).astimezone(timezone.utc) if f.start else None
+    hi = datetime.combine(f.end, time.max, CHINA).astimezone(timezone.utc) if f.end else None
     return lo, hi
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from ipplatform.auth.enums import Role
 from ipplatform.events.enums import EventStatus, PairStatus, Side
 from ipplatform.events.models import Event, EventPair, Meeting, Participant
+from ipplatform.common.timefmt import beijing_today
 from tests import factories as f
 from tests.authz.common import MEMBERS, STAFF, Case, Req
 
@@ -19,7 +20,7 @@ SETUP = {"title": "茶产业专利供需对接会", "venue": "信阳市羊山新
 
 
 def event(db, org, status=EventStatus.REGISTRATION) -> Event:
-    e = Event(org_id=org.id, title="茶产业专利供需对接会", venue="信阳市会展中心", day=date.today() + timedelta(days=30),
+    e = Event(org_id=org.id, title="茶产业专利供需对接会", venue="信阳市会展中心", day=beijing_today() + timedelta(days=30),
               slot_minutes=20, sessions=[{"start": "09:00", "slots": 4}], tables=5, status=status, industries=[], ipc=[])
     db.add(e)
     db.flush()

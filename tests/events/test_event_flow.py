@@ -8,9 +8,11 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+import pytest
 from openpyxl import load_workbook
 
 from ipplatform.auth.enums import Role
+from ipplatform.common.timefmt import beijing_today
 from ipplatform.organisations.enums import OrgKind
 from tests import factories as f
 
@@ -41,9 +43,9 @@ def _world(app, db):
 
 
 SETUP = {"title": "信阳茶产业与农产品加工专利供需对接会", "theme": "茶叶加工、粮油加工", "industries": ["1530"],
-         "ipc": ["A23F", "A23B"], "venue": "信阳市羊山新区会展中心 B 厅", "day": str(date.today() + timedelta(days=20)),
+         "ipc": ["A23F", "A23B"], "venue": "信阳市羊山新区会展中心 B 厅", "day": str(beijing_today() + timedelta(days=20)),
          "slot_minutes": 20, "sessions": [{"start": "09:00", "slots": 3}, {"start": "14:00", "slots": 2}], "tables": 4,
-         "registration_deadline": str(date.today() + timedelta(days=10)), "max_meetings": 4, "max_requests": 3}
+         "registration_deadline": str(beijing_today() + timedelta(days=10)), "max_meetings": 4, "max_requests": 3}
 
 
 def ok(resp, status=200):
@@ -145,7 +147,7 @@ def test_event_end_to_end(app, client, db):
     assert deal["status"] == "draft" and deal["from_org"]["id"] == ids["univ"] and deal["to_org"]["id"] == ids["tea"]
     assert float(deal["amount"]) == 350000 and len(deal["patents"]) == 1
     recorded = ok(client.post(f"/api/deals/{signed['deal_id']}/record", headers=h["univ"],
-                              json={"contract_date": str(date.today())}))
+                              json={"contract_date": str(beijing_today())}))
     assert recorded["status"] == "recorded"
 
     # the event report (page data and Excel)
@@ -200,9 +202,43 @@ def test_patch_changes_only_the_fields_sent_and_checks_the_whole_setup(app, clie
     assert moved["title"] == SETUP["title"] and moved["max_requests"] == 3  # the rest is kept
     assert [s["start"] for s in moved["slots"]] == ["09:00", "09:20", "09:40", "14:00", "14:20"]
     # the merged setup is validated as a whole: the day cannot move before the registration deadline
-    early = client.patch(f"/api/events/{eid}", headers=h["organiser"], json={"day": str(date.today() + timedelta(days=5))})
+    early = client.patch(f"/api/events/{eid}", headers=h["organiser"], json={"day": str(beijing_today() + timedelta(days=5))})
     assert early.status_code == 422 and early.json()["message_zh"], early.text
     for bad in ({"title": None}, {"tables": 0}, {"colour": "red"}):
         assert client.patch(f"/api/events/{eid}", headers=h["organiser"], json=bad).status_code == 422, bad
     assert ok(client.get(f"/api/events/{eid}", headers=h["organiser"]))["venue"] == "信阳市会展中心 A 厅"
     assert client.patch(f"/api/events/{eid}", headers=h["tea"], json={"tables": 2}).status_code in (403, 404)
+
+
+@pytest.mark.parametrize(("change", "field", "words"), [
+    ({"sessions": [{"start": "09:00", "slots": 4}, {"start": "09:30", "slots": 3}]}, "sessions",
+     "第 2 场（09:30–10:30）与第 1 场（09:00–10:20）时间重叠"),
+    ({"sessions": [{"start": "14:00", "slots": 3}, {"start": "13:30", "slots": 2}]}, "sessions",
+     "第 1 场（14:00–15:00）与第 2 场（13:30–14:10）时间重叠"),
+    ({"sessions": [{"start": "23:00", "slots": 4}]}, "sessions", "超过当天 24:00"),
+    ({"day": "2020-01-01", "registration_deadline": "2019-12-01"}, "day", "活动日期已过"),
+])
+def test_an_impossible_setup_is_refused_naming_the_problem(app, client, db, change, field, words):
+    h, _ = _world(app, db)
+    resp = client.post("/api/events", headers=h["organiser"], json={**SETUP, **change})
+    assert resp.status_code == 422, resp.text
+    detail = resp.json()["detail"]
+    assert [d["field"] for d in detail] == [field] and words in detail[0]["message_zh"], detail
+
+
+def test_sessions_back_to_back_are_fine(app, client, db):
+    h, _ = _world(app, db)
+    sessions = [{"start": "09:00", "slots": 3}, {"start": "10:00", "slots": 2}]  # 09:00–10:00, then 10:00
+    event = ok(client.post("/api/events", headers=h["organiser"], json={**SETUP, "sessions": sessions}), 201)
+    assert [s["start"] for s in event["slots"]] == ["09:00", "09:20", "09:40", "10:00", "10:20"]
+
+
+def test_scheduling_without_pairs_is_refused_and_the_event_stays_in_booking(app, client, db):
+    h, _ = _world(app, db)
+    eid = ok(client.post("/api/events", headers=h["organiser"], json=SETUP), 201)["id"]
+    for status in ("registration", "booking"):
+        ok(client.post(f"/api/events/{eid}/status", headers=h["organiser"], json={"status": status}))
+    resp = client.post(f"/api/events/{eid}/schedule", headers=h["organiser"], json={"time_limit": 5})
+    assert resp.status_code == 409 and resp.json()["code"] == "nothing_to_schedule", resp.text
+    assert "没有可排程的配对" in resp.json()["message_zh"]
+    assert ok(client.get(f"/api/events/{eid}", headers=h["organiser"]))["status"] == "booking"

@@ -12,6 +12,7 @@ import pytest
 from ipplatform.auth.enums import Role
 from ipplatform.config import get_settings
 from ipplatform.organisations.enums import OrgKind
+from ipplatform.common.timefmt import beijing_today
 from tests import factories as f
 from tests.matching.test_matching_flow import _SmtpCapture
 
@@ -41,7 +42,7 @@ def test_reminders_schedules_and_rescheduling(app, client, db, smtp):
                    for k, o in orgs.items()}
     h = f.auth(organiser)
     eid = client.post("/api/events", headers=h, json={
-        "title": "信阳农产品加工对接会", "venue": "固始县", "day": str(date.today() + timedelta(days=9)),
+        "title": "信阳农产品加工对接会", "venue": "固始县", "day": str(beijing_today() + timedelta(days=9)),
         "sessions": [{"start": "09:00", "slots": 3}], "tables": 2}).json()["id"]
     client.post(f"/api/events/{eid}/status", headers=h, json={"status": "registration"})
     ids = {}

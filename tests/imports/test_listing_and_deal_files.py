@@ -15,6 +15,7 @@ from ipplatform.imports.kinds import KINDS
 from ipplatform.offers.models import Offer
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.patents.enums import LegalStatus, PatentKind
+from ipplatform.common.timefmt import beijing_today
 from tests import factories as f
 
 
@@ -39,7 +40,7 @@ def run(db, kind, owner, path, **kw):
 
 def test_offers(db, world, tmp_path):
     org, valid, pending, lapsed, other = world
-    later = date.today() + timedelta(days=30)
+    later = beijing_today() + timedelta(days=30)
     csv = ("供给标题,专利申请号,交易方式,报价（万元）,面议,开放许可费（万元）,成熟度,联系电话,有效期至,状态\n"
            f"茶叶杀青装置转让,{valid},转让;独占许可,30,否,,中试,0376-6201234,{later},已发布\n"
            f"口罩,{pending},质押融资,,是,,,,,草稿\n"          # pledge needs a granted, valid patent

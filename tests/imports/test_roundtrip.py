@@ -20,6 +20,7 @@ from ipplatform.organisations import service as org_service
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.organisations.schemas import OrganisationCreate
 from ipplatform.search.backends.embedded import EmbeddedBackend
+from ipplatform.common.timefmt import beijing_today
 from tests import factories as f
 from tests.imports.files import EXPORT_HEADER, export_row, write_csv
 
@@ -74,12 +75,12 @@ def test_export_import_round_trip(app, client, db, target, tmp_path, fmt):
     _upload(client, w["member"], "patents", "p.csv", write_csv(tmp_path / "p.csv", rows, header=EXPORT_HEADER).read_bytes())
     offers = ("供给标题,专利申请号,交易方式,报价（万元）,面议,应用领域,成熟度,项目简介,联系人,联系电话,有效期至,状态\n"
               f"茶叶杀青装置转让,{rows[0]['申请号']},转让;普通许可,12.5,否,人类生活必需（农业、食品、医疗等）,中试,"
-              f"可用于名优绿茶加工,张三,0376-6201234,{date.today() + timedelta(days=90)},已发布\n"
+              f"可用于名优绿茶加工,张三,0376-6201234,{beijing_today() + timedelta(days=90)},已发布\n"
               f"口罩,{rows[2]['申请号']},作价入股,,是,,,,,,,草稿\n")
     assert _upload(client, w["member"], "offers", "o.csv", offers.encode())["new"] == 2
     demands = ("需求标题,需求描述,行业代码,地区代码,技术领域IPC,交易方式,预算下限（万元）,预算上限（万元）,截止日期,状态\n"
                f"名优绿茶连续化加工,需要杀青揉捻烘干连续化生产线技术，保持品质,1530,411524,A23F;A23N 12/08,转让,50,"
-               f"200,{date.today() + timedelta(days=60)},已发布\n")
+               f"200,{beijing_today() + timedelta(days=60)},已发布\n")
     assert _upload(client, w["ent_member"], "demands", "d.csv", demands.encode(), w["ent"].id)["new"] == 1
     deals = ("交易类型,申请号,出让方统一社会信用代码,受让方统一社会信用代码,交易金额（元）,合同日期,备案号,备案日期\n"
              f"转让,{rows[1]['申请号']},{w['univ'].credit_code},{w['ent'].credit_code},300000.5,2024-06-01,ZL-9,2024-06-20\n")

@@ -46,7 +46,7 @@ def test_agency_offers_for_the_college_and_edits_its_demand(demo_site, page, sig
     expect(page.get_by_test_id("patent-register")).to_have_attribute("href", f"/patents/new?owner_org_id={owner.input_value()}")
     assert_clean(page)
     shoot("offer-form-college")
-    page.get_by_label("题名（4–200 字）").fill("大别山农林学院专利许可（运营中心代理）")
+    page.get_by_label("题名（2–200 字）").fill("大别山农林学院专利许可（运营中心代理）")
     page.get_by_label("普通许可").check()
     page.get_by_role("button", name="立即发布").click()
     expect(page.get_by_test_id("status")).to_contain_text("已发布")

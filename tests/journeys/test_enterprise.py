@@ -5,6 +5,8 @@ records."""
 
 from __future__ import annotations
 
+from ipplatform.common.timefmt import beijing_today
+
 import re
 from datetime import date
 
@@ -137,7 +139,7 @@ def test_enterprise_demand_to_recorded_deal(demo_site, page, sign_in, visit, sho
     expect(page.get_by_test_id("deal-holder")).to_contain_text(UNIVERSITY)
     expect(deal_form.locator("input[name=patent_ids]").first).to_be_checked()
     deal_form.get_by_test_id("deal-amount").fill("35.5")
-    deal_form.get_by_test_id("deal-contract-date").fill(date.today().isoformat())
+    deal_form.get_by_test_id("deal-contract-date").fill(beijing_today().isoformat())
     shoot("deal-form")
     deal_form.get_by_test_id("deal-record").click()
     expect(page.get_by_test_id("saved")).to_contain_text("交易已登记")

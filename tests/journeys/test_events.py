@@ -5,6 +5,8 @@ both in on a phone-sized screen, records an agreement (which opens a draft deal)
 
 from __future__ import annotations
 
+from ipplatform.common.timefmt import beijing_today
+
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
@@ -16,7 +18,7 @@ def _logout(page):
 
 def test_organiser_and_participants_run_an_event(demo_site, page, sign_in, visit, shoot):
     url = demo_site.url
-    day = date.today() + timedelta(days=21)
+    day = beijing_today() + timedelta(days=21)
 
     # the organiser sets the event up
     sign_in("organiser")

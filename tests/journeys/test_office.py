@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ipplatform.common.validators import credit_code_check_char
 from ipplatform.credit.models import CreditFlag, DishonestEntity
 from ipplatform.organisations.models import Organisation
+from ipplatform.common.timefmt import beijing_today
 
 MICROSECONDS = re.compile(r"\d{2}:\d{2}:\d{2}\.\d+")
 
@@ -73,7 +74,7 @@ def test_office_keeps_the_dishonest_list(demo_site, page, sign_in, visit, shoot)
     shoot("dishonest-invalid-code")
     form = page.get_by_test_id("dishonest-form")
     form.get_by_label("统一社会信用代码").fill(good)
-    listed = date.today() - timedelta(days=30)
+    listed = beijing_today() - timedelta(days=30)
     form.get_by_label("列入日期", exact=True).fill(listed.isoformat())
     form.get_by_role("button", name="列入名单").click()
     expect(page.get_by_test_id("done")).to_contain_text("已列入失信名单")
@@ -81,7 +82,7 @@ def test_office_keeps_the_dishonest_list(demo_site, page, sign_in, visit, shoot)
     expect(row).to_contain_text("生效中")
     expect(row).to_contain_text("信用中国（河南信阳）")
     shoot("dishonest-added")
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = beijing_today() - timedelta(days=1)
     row.get_by_label("列入截止日期").fill(yesterday.isoformat())
     row.get_by_role("button", name="设为截止").click()
     expect(page.get_by_test_id("done")).to_contain_text("已设置列入截止日期")

@@ -75,7 +75,7 @@ def test_university_registers_a_patent_and_offers_it(demo_site, page, sign_in, v
     assert_clean(page)
     page.get_by_label("查找专利").fill("连续杀青")
     expect(page.locator("[data-picker-status]")).to_contain_text("找到")
-    page.get_by_label("题名（4–200 字）").fill("毛尖茶连续杀青技术转让")
+    page.get_by_label("题名（2–200 字）").fill("毛尖茶连续杀青技术转让")
     page.get_by_label("技术简介").fill("连续化杀青，温度在线控制，适合名优绿茶生产线。")
     page.get_by_label("转让", exact=True).check()
     page.get_by_label("报价（万元）").fill("")
@@ -100,9 +100,9 @@ def test_university_registers_a_patent_and_offers_it(demo_site, page, sign_in, v
 
     # Edit the draft offer.
     actions.get_by_test_id("edit").click()
-    expect(page.get_by_label("题名（4–200 字）")).to_have_value("毛尖茶连续杀青技术转让")
+    expect(page.get_by_label("题名（2–200 字）")).to_have_value("毛尖茶连续杀青技术转让")
     expect(page.get_by_label("报价（万元）")).to_have_value("35")
-    page.get_by_label("题名（4–200 字）").fill("毛尖茶连续杀青机专利转让")
+    page.get_by_label("题名（2–200 字）").fill("毛尖茶连续杀青机专利转让")
     page.get_by_label("普通许可").check()
     page.get_by_test_id("save").click()
     expect(page.locator("h1")).to_contain_text("毛尖茶连续杀青机专利转让")

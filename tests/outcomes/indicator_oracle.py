@@ -19,7 +19,7 @@ anything with ``start``, ``end``, ``county``, ``industry_section`` and ``org_kin
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from tests.reference_oracle import in_section, inside
@@ -33,6 +33,9 @@ def _value(enum_or_str) -> str:
     return getattr(enum_or_str, "value", enum_or_str)
 
 
+BEIJING = timezone(timedelta(hours=8))  # written here, not imported: the oracle restates the rule
+
+
 def counted_amount(deal: dict) -> Decimal:
     """质押以贷款金额、作价入股以作价金额计; other deals their contract amount."""
     deal_type = _value(deal["type"])
@@ -41,11 +44,12 @@ def counted_amount(deal: dict) -> Decimal:
 
 
 def day_of(value) -> date | None:
-    """The (UTC) calendar day of a date or timestamp; naive timestamps are UTC, as the database stores them."""
+    """The Beijing calendar day of a date or timestamp (the day the pages show); naive timestamps are UTC, as
+    the database stores them."""
     if value is None:
         return None
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).date()
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(BEIJING).date()
     return value
 
 

@@ -32,6 +32,7 @@ def facts(db):
     """Random but seeded rows; the test keeps its own plain-Python copy of every fact."""
     rng = random.Random(5)
     spare = random.Random(6)  # the amount fields a deal's type does not count
+    hour = random.Random(7)  # hours of the day: from 16:00 UTC a timestamp is on the next Beijing day
     rows = {"offers": [], "demands": [], "matches": [], "deals": [], "conversions": []}
     with db.begin():
         orgs = [f.org(db, kind=KINDS[i % 3], county_code=COUNTIES[i % 6], industry_code=INDUSTRIES[i % 4])
@@ -42,19 +43,19 @@ def facts(db):
         for i in range(30):
             owner = orgs[i % 8]
             offer = f.offer(db, owner, patents=[f.patent(db, owner)], publish=True)
-            offer.published_at = base + timedelta(days=rng.randrange(400))
+            offer.published_at = base + timedelta(days=rng.randrange(400), hours=hour.randrange(24))
             offers.append(offer)
             rows["offers"].append({"org": owner, "at": offer.published_at, "patents": [offer.patents[0].id]})
         demands = []
         for i in range(10):
             org = orgs[(i * 3) % 8]
             demand = f.demand(db, org)
-            demand.published_at = base + timedelta(days=rng.randrange(400))
+            demand.published_at = base + timedelta(days=rng.randrange(400), hours=hour.randrange(24))
             demands.append(demand)
             rows["demands"].append({"org": org, "at": demand.published_at})
         for i in range(25):
             demand, offer = demands[i % 10], offers[i]
-            at = base + timedelta(days=rng.randrange(400))
+            at = base + timedelta(days=rng.randrange(400), hours=hour.randrange(24))
             stage = rng.choice([0, 1, 2, 3])
             m = Match(demand_id=demand.id, offer_id=offer.id, score=1.0, rank=1, status=MatchStatus.SUGGESTED,
                       suggested_at=at, contacted_at=at + timedelta(hours=rng.randrange(2, 200)) if stage >= 1 else None,
@@ -191,3 +192,15 @@ def test_region_filters_are_not_vacuous(db, facts):
     total = ind.compute(db, "deals_count", ind.Filters())
     for area in ("411524", "411500", "411000", "410000", "421000"):
         assert 0 < expected(facts, "deals_count", ind.Filters(county=area)) < total, area
+
+
+def test_a_period_is_made_of_beijing_days(db):
+    """An offer published at 00:30 Beijing time on 2025-05-06 (16:30 UTC the day before) is counted on
+    the 6th, the day its page shows, not on the 5th."""
+    with db.begin():
+        org = f.org(db, kind=OrgKind.ENTERPRISE)
+        offer = f.offer(db, org, patents=[f.patent(db, org)], publish=True)
+        offer.published_at = datetime(2025, 5, 5, 16, 30, tzinfo=timezone.utc)
+    on = {day: ind.compute(db, "offers_published", ind.Filters(start=date(2025, 5, day), end=date(2025, 5, day)))
+          for day in (5, 6)}
+    assert on == {5: 0, 6: 1}

@@ -16,6 +16,7 @@ from ipplatform.auth.enums import Role
 from ipplatform.organisations.enums import OrgKind
 from ipplatform.stats import indicators as ind
 from ipplatform.stats.report import SHEETS
+from ipplatform.common.timefmt import beijing_today
 from tests import factories as f
 from tests.outcomes.indicator_oracle import expected, source_rows
 
@@ -45,7 +46,7 @@ def office(db):
 def test_summary_and_breakdowns_api(client, db, office):
     staff, member = office
     assert client.get("/api/stats/summary", headers=member).status_code == 403
-    end = date.today()
+    end = beijing_today()
     params = {"start": str(end - timedelta(days=364)), "end": str(end)}
     body = client.get("/api/stats/summary", headers=staff, params=params).json()
     values = {r["id"]: r for r in body["indicators"]}
