@@ -91,6 +91,7 @@ def demand_page(request: Request, db, user, demand: Demand, status_code: int = 2
     return render(request, "demand_detail.html", user, status_code, demand=demand, matches=matches,
                   can_edit=policy.can_edit_listing(user, demand),
                   can_feedback=policy.allowed(user, policy.Action.MATCH_FEEDBACK, demand.organisation),
+                  live_ids={m.id for m in matches if matching_service.closed_notice(m) is None},
                   feedback=feedback)
 
 

@@ -103,10 +103,12 @@ def match_page(request: Request, db, user, match: Match, status_code: int = 200,
                 "intent": latest.intent.value if latest else "", "improvement_needs": latest.improvement_needs
                 or "" if latest else ""}
     can_status = policy.allowed(user, policy.Action.MATCH_STATUS, *orgs)
+    closed = matching_service.closed_notice(match)
     return render(request, "matches_detail.html", user, status_code, match=match, steps=_steps(match),
                   next_statuses=matching_service.next_statuses(match) if can_status else [],
                   buttons=STATUS_BUTTONS, confirm=CONFIRM, fit_note=FIT_NOTE,
-                  can_feedback=policy.allowed(user, policy.Action.MATCH_FEEDBACK, match.demand.organisation),
+                  can_feedback=policy.allowed(user, policy.Action.MATCH_FEEDBACK, match.demand.organisation)
+                  and closed is None, closed=closed,
                   feedbacks=feedbacks, form=form, errors=errors or {},
                   saved=request.query_params.get("saved"), latest=latest,
                   moved_by=db.get(User, match.status_by_user_id) if match.status_by_user_id else None,

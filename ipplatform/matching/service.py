@@ -7,7 +7,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ipplatform.common.enums import ListingStatus
@@ -133,16 +133,52 @@ def match_offer(db: Session, matcher: Matcher, offer: Offer, top: int = TOP_MATC
     return rescored
 
 
+# A match is live while its offer and its demand are both published; once either is withdrawn, closed or
+# expired it can no longer be advanced or rated, leaves the 进行中 inbox, and lists show it only if the two
+# sides had got in touch (its history: contacted, negotiating, agreed).
+PROGRESSED = (MatchStatus.CONTACTED, MatchStatus.NEGOTIATING, MatchStatus.AGREED)
+
+
+def live():
+    """SQL: the match's offer and demand are both published."""
+    return and_(Match.offer_id.in_(select(Offer.id).where(Offer.status == ListingStatus.PUBLISHED)),
+                Match.demand_id.in_(select(Demand.id).where(Demand.status == ListingStatus.PUBLISHED)))
+
+
+def shown():
+    """SQL: the matches a listing's page and the API list: live ones and those that had progressed."""
+    return or_(live(), Match.status.in_(PROGRESSED))
+
+
+def closed_notice(match: Match) -> tuple[str, str] | None:
+    """Why nothing more can happen on the match (English, Chinese): its offer or demand is no longer
+    published; None while it is live."""
+    for kind, kind_zh, listing in (("offer", "专利供给", match.offer), ("demand", "技术需求", match.demand)):
+        if listing.status != ListingStatus.PUBLISHED:
+            status = ListingStatus(listing.status)
+            return (f"the {kind} is {status.value}: the match cannot be advanced or rated",
+                    f"{kind_zh}“{listing.title}”当前为“{status.zh}”，该匹配不能再推进或评价")
+    return None
+
+
+def require_live(match: Match) -> None:
+    """409 when the match's offer or demand is no longer published (nothing more can happen on it)."""
+    notice = closed_notice(match)
+    if notice is not None:
+        raise Conflict(*notice, code="listing_closed")
+
+
 def for_demand(db: Session, demand_id: int) -> list[Match]:
-    return list(db.scalars(select(Match).where(Match.demand_id == demand_id).order_by(Match.rank)).unique())
+    return list(db.scalars(select(Match).where(Match.demand_id == demand_id, shown()).order_by(Match.rank)).unique())
 
 
 def for_offer(db: Session, offer_id: int) -> list[Match]:
-    return list(db.scalars(select(Match).where(Match.offer_id == offer_id).order_by(Match.score.desc())).unique())
+    return list(db.scalars(select(Match).where(Match.offer_id == offer_id, shown())
+                           .order_by(Match.score.desc())).unique())
 
 
 def offer_matches_stmt(offer_id: int):
-    return select(Match).where(Match.offer_id == offer_id)
+    return select(Match).where(Match.offer_id == offer_id, shown())
 
 
 def get(db: Session, match_id: int) -> Match:
@@ -177,16 +213,20 @@ INTENT_STATUS = {CooperationIntent.LEARN_MORE: MatchStatus.VIEWED, CooperationIn
 
 
 def next_statuses(match: Match) -> list[MatchStatus]:
-    """The statuses a match may move to from where it is: any later step, or declined (none once final)."""
+    """The statuses a match may move to from where it is: any later step, or declined (none once final; only
+    declined once its offer or demand is no longer published)."""
     current = MatchStatus(match.status)
     if current in (MatchStatus.AGREED, MatchStatus.DECLINED):
         return []
+    if closed_notice(match) is not None:  # its offer or demand is gone: it can only be closed as 未成
+        return [MatchStatus.DECLINED]
     return [*STATUS_ORDER[STATUS_ORDER.index(current) + 1:], MatchStatus.DECLINED]
 
 
 def add_feedback(db: Session, match: Match, data: FeedbackCreate, user) -> MatchFeedback:
     """Store the demanding side's verdict and move the match to what it says (洽谈合作 → 洽谈中, 暂无意向 →
     已拒绝), forward only: a match already further on, or agreed or declined, keeps its status."""
+    require_live(match)
     offer = match.offer
     fb = MatchFeedback(match_id=match.id, user_id=user.id, org_id=user.org_id, prospect_rating=data.prospect_rating,
                        improvement_needs=data.improvement_needs, intent=data.intent,
@@ -251,7 +291,7 @@ def _filtered(stmt, flt: InboxFilter):
     if flt.status is not None:
         stmt = stmt.where(Match.status == flt.status)
     if flt.active:
-        stmt = stmt.where(Match.status.in_(ACTIVE))
+        stmt = stmt.where(Match.status.in_(ACTIVE), live())
     if flt.strong:
         stmt = stmt.where(Match.strong.is_(True))
     return stmt

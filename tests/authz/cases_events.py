@@ -93,10 +93,13 @@ def _page_request(db, w, t):
     return Req(f"/events/{e.id}/requests", form={"to_participant_id": str(other.id), "org_id": str(t.id)})
 
 
-def m(name, method, path, ok=200, body=None, status=EventStatus.REGISTRATION, page=False, form=None):
-    """A case managing an event of ``t`` (``path`` is formatted with the event ``e`` and participants ``a``, ``b``)."""
+def m(name, method, path, ok=200, body=None, status=EventStatus.REGISTRATION, page=False, form=None, paired=False):
+    """A case managing an event of ``t`` (``path`` is formatted with the event ``e`` and participants ``a``, ``b``;
+    ``paired``: ``a`` and ``b`` are a proposed pair)."""
     def prepare(db, w, t):
         e, a, b = managed(db, t, status)
+        if paired:
+            pair(db, e, a, b)
         url = path.format(e=e.id, a=a.id, b=b.id)
         return Req(url, json=body(a, b) if callable(body) else body, form=form)
     route = path.replace("{e}", "{event_id}").replace("{a}", "{participant_id}").split("?")[0]
@@ -130,7 +133,8 @@ API = [
     m("event-unbooked", "GET", "/api/events/{e}/unbooked"),
     m("event-reminders", "POST", "/api/events/{e}/reminders"),
     m("event-instance", "GET", "/api/events/{e}/instance"),
-    m("event-schedule", "POST", "/api/events/{e}/schedule", body={"time_limit": 2}, status=EventStatus.BOOKING),
+    m("event-schedule", "POST", "/api/events/{e}/schedule", body={"time_limit": 2}, status=EventStatus.BOOKING,
+      paired=True),
     m("event-meetings", "GET", "/api/events/{e}/meetings"),
     Case("event-outcome", "POST", "/api/events/{event_id}/meetings/{meeting_id}/outcome", "event_manager", 200, _outcome),
     m("event-report", "GET", "/api/events/{e}/report"),
@@ -141,8 +145,8 @@ PAGE_SETUP = {"title": "茶产业专利供需对接会", "venue": "信阳市会�
               "tables": "5", "session1_start": "09:00", "session1_slots": "4", "max_meetings": "4", "max_requests": "5"}
 
 
-def p(name, method, path, ok=200, form=None, status=EventStatus.REGISTRATION):
-    return m(name, method, path, ok, status=status, page=True, form=form)
+def p(name, method, path, ok=200, form=None, status=EventStatus.REGISTRATION, paired=False):
+    return m(name, method, path, ok, status=status, page=True, form=form, paired=paired)
 
 
 def _page_meeting(db, w, t, form=None):
@@ -182,7 +186,7 @@ PAGES = [
          lambda db, w, t: (lambda e, a, b: Req(f"/events/{e.id}/pairs/{pair(db, e, a, b).id}/status",
                                                form={"status": "forced"}))(*managed(db, t)), page=True),
     p("page-event-reminders", "POST", "/events/{e}/reminders", 200, form={}),
-    p("page-event-schedule", "POST", "/events/{e}/schedule", 303, form={}, status=EventStatus.BOOKING),
+    p("page-event-schedule", "POST", "/events/{e}/schedule", 303, form={}, status=EventStatus.BOOKING, paired=True),
     p("page-event-board", "GET", "/events/{e}/board"),
     Case("page-event-meeting", "GET", "/events/{event_id}/meetings/{meeting_id}", "event_manager", 200,
          _page_meeting, page=True),
