@@ -122,3 +122,19 @@ def test_title_labels_state_the_limits_the_schemas_enforce(client, university):
         label = re.search(r'<label for="f-title">[^<（]+（(\d+)–(\d+) 字）</label>', client.get(page).text)
         assert label is not None, page
         assert tuple(map(int, label.groups())) == _length_limits(schema, "title"), page
+
+
+@pytest.mark.parametrize("path", ["/offers", "/demands", "/patents?mine=1", "/matches", "/deals"])
+def test_a_page_past_the_last_says_so_and_links_the_last(client, db, university, path):
+    org, _ = university
+    with db.begin():
+        for i in range(3):
+            f.offer(db, org, title=f"茶叶揉捻装置第{i}号", patents=[f.patent(db, org)])
+    _login(client)
+    sep = "&" if "?" in path else "?"
+    page = client.get(f"{path}{sep}page=40")
+    assert page.status_code == 200
+    assert 'data-testid="page-beyond"' in page.text and "没有第 40 页" in page.text, page.text[-2000:]
+    assert "page=39" not in page.text and "/ 1 页" not in page.text
+    assert re.search(r'href="[^"]*page=1">转到第 1 页（最后一页）</a>', page.text)
+    assert 'data-testid="page-beyond"' not in client.get(f"{path}{sep}page=1").text

@@ -125,3 +125,10 @@ def test_mode_and_sort_choices_are_the_request_enums_labelled(search_app):
         assert {(v, label) for v, _, label in options} == set(enum.choices())
         assert [v for v, sel, _ in options if sel] == [chosen]
     assert re.search(r'<select name="mode">\s*<option value="hybrid"', html)
+
+
+def test_a_search_page_past_the_last_links_the_last(search_app):
+    with TestClient(search_app) as client:
+        html = client.get("/search", params={"q": "储能", "mode": "keyword", "page": 7}).text
+    assert 'data-testid="page-beyond"' in html and "没有第 7 页" in html
+    assert 'data-testid="prev-page"' not in html and "page=1" in html
