@@ -106,6 +106,7 @@ STATS = ["/api/stats/summary", "/api/stats/breakdown/deals_count", "/api/stats/r
 BAD_FILTERS = [({"county": "000000"}, "county", "行政区划代码"), ({"county": "999999"}, "county", "行政区划代码"),
                ({"org_kind": "foo"}, "org_kind", "取值无效"), ({"industry_section": "Z"}, "industry_section", "门类"),
                ({"industry_section": "1"}, "industry_section", "门类"), ({"start": "2025-13-01"}, "start", "日期"),
+               ({"start": "20260101"}, "start", "应为 YYYY-MM-DD"),
                ({"start": "0001-01-01", "end": "9999-12-31"}, "start", "大于或等于 1980-01-01")]
 
 

@@ -136,3 +136,12 @@ def test_dashboard_page_numbers_read_as_people_write_them(client, db, scene):
 
 def test_show():
     assert [show(10.0, "笔"), show(1234.5, "万元"), show(37.456, "%"), show(None, "项")] == ["10", "1,234.50", "37.5", "0"]
+
+
+def test_every_counted_indicator_shows_an_integer():
+    """Counts of things (项, 笔, 场 …) never show a decimal (regression: 对接活动洽谈场次 said “0.0 场”)."""
+    from ipplatform.stats.indicators import REPORTED
+    measured = {"万元", "%", "小时"}
+    for indicator in REPORTED:
+        if indicator.unit not in measured:
+            assert show(0.0, indicator.unit) == "0" and show(3.0, indicator.unit) == "3", indicator.id

@@ -32,7 +32,7 @@ from web.templating import render
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("运营统计", "/stats", 50, may(policy.Action.STATS_READ))]
 RECORDS_PER_PAGE = 50
-COUNT_UNITS = {"项", "对", "笔", "件", "家", "次"}
+COUNT_UNITS = {"项", "对", "笔", "件", "家", "次", "场"}  # units of things counted: shown as integers
 RECORD_PAGES = {"deal": "/deals/{}", "match": "/matches/{}", "offer": "/offers/{}", "demand": "/demands/{}",
                 "patent": "/patents/{}"}
 

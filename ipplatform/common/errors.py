@@ -176,7 +176,7 @@ _ZH_BY_TYPE = {
     "date_type": "应为日期（YYYY-MM-DD）",
     "date_parsing": "日期格式无效，应为 YYYY-MM-DD",
     "date_from_datetime_parsing": "日期格式无效，应为 YYYY-MM-DD",
-    "date_from_datetime_inexact": "日期不应包含时间",
+    "date_from_datetime_inexact": "日期格式无效，应为 YYYY-MM-DD（不含时间）",  # also what 20260101 (read as a timestamp) gets
     "datetime_parsing": "时间格式无效",
     "datetime_type": "应为时间",
     "enum": "取值无效，可选：{expected}",
