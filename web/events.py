@@ -17,7 +17,7 @@ from ipplatform.events.enums import STATUS_FLOW, EventStatus, Outcome, PairStatu
 from ipplatform.events.schemas import MAX_SESSIONS, EventCreate, EventFields, OutcomeRecord
 from web import events_participant
 from web.dependencies import PageUser
-from web.forms import LABELS, errors_by_field, split_list, wan_to_yuan
+from web.forms import EVENT_LABELS, errors_by_field, split_list, wan_to_yuan
 from web.navigation import NavItem
 from web.templating import render, templates
 
@@ -30,14 +30,6 @@ def _sees_events(user) -> bool:
 
 
 NAV = [NavItem("对接活动", "/events", 36, _sees_events, testid="nav-events")]
-LABELS.update({
-    "theme": "活动主题", "industries": "主题行业", "ipc": "主题 IPC 分类", "venue": "活动地点", "day": "活动日期",
-    "slot_minutes": "每场洽谈时长", "sessions": "场次", "tables": "洽谈桌数", "registration_deadline": "报名截止日期",
-    "booking_opens": "预约开始日期", "booking_closes": "预约截止日期", "max_meetings": "每家洽谈上限",
-    "max_requests": "每家邀约上限", "requires_approval": "报名审核", "side": "参会身份", "offer_ids": "带来的专利供给",
-    "demand_ids": "带来的技术需求", "attendees": "参会人员", "available": "可参加时段", "to_participant_id": "洽谈对象",
-    "message": "邀约留言", "outcome": "洽谈结果", "a_id": "供给方", "b_id": "需求方", "time_limit": "求解时限",
-})
 # session rows on the setup form: as many as an event may have (fewer: an edit would drop the rest)
 templates.env.globals["event_session_rows"] = MAX_SESSIONS
 
@@ -111,7 +103,7 @@ async def create_event(request: Request, db: DbSession, user: PageUser):
         event = service.create(db, EventCreate.model_validate(_setup_data(values)), user.org_id, user.id)
     except (ValidationError, AppError) as exc:
         db.rollback()
-        return render(request, "event_form.html", user, event=None, values=values, errors=errors_by_field(exc),
+        return render(request, "event_form.html", user, event=None, values=values, errors=errors_by_field(exc, EVENT_LABELS),
                       status_code=422)
     return RedirectResponse(f"/events/{event.id}", status_code=303)
 
@@ -150,7 +142,7 @@ async def edit_event(request: Request, db: DbSession, user: PageUser, event_id: 
         db.rollback()
         status = exc.status_code if isinstance(exc, AppError) else 422
         return render(request, "event_form.html", user, event=service.get(db, event_id), values=values,
-                      errors=errors_by_field(exc), status_code=status)
+                      errors=errors_by_field(exc, EVENT_LABELS), status_code=status)
     return RedirectResponse(f"/events/{event.id}", status_code=303)
 
 
@@ -342,7 +334,7 @@ async def record_outcome(request: Request, db: DbSession, user: PageUser, event_
         status = exc.status_code if isinstance(exc, AppError) else 422
         event = service.get(db, event_id)
         return _meeting_page(request, db, user, event, meetings.get(db, event, meeting_id), values,
-                             errors_by_field(exc), status)
+                             errors_by_field(exc, EVENT_LABELS), status)
     return RedirectResponse(f"/events/{event_id}/board#m-{meeting_id}", status_code=303)
 
 

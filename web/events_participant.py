@@ -21,7 +21,7 @@ from ipplatform.events.schemas import MeetingRequest, RegistrationCreate
 from ipplatform.offers.models import Offer
 from ipplatform.organisations.models import Organisation
 from web.dependencies import PageUser
-from web.forms import errors_by_field
+from web.forms import EVENT_LABELS, errors_by_field
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -98,7 +98,7 @@ async def register(request: Request, db: DbSession, user: PageUser, event_id: Id
     except (ValidationError, AppError) as exc:
         db.rollback()
         status = exc.status_code if isinstance(exc, AppError) else 422
-        return _form_page(request, db, user, service.get(db, event_id), org, values, errors_by_field(exc), status)
+        return _form_page(request, db, user, service.get(db, event_id), org, values, errors_by_field(exc, EVENT_LABELS), status)
     return RedirectResponse(f"/events/{event_id}/me" + (f"?org_id={org.id}" if org.id != user.org_id else ""),
                             status_code=303)
 

@@ -46,6 +46,16 @@ LABELS: dict[str, str] = {
     "improvement_needs": "改进需求", "note": "备注", "status": "状态",
 }
 
+# The event forms' fields (their title is 活动名称).
+EVENT_LABELS: dict[str, str] = {**LABELS, "title": "活动名称",
+    "theme": "活动主题", "industries": "主题行业", "ipc": "主题 IPC 分类", "venue": "活动地点", "day": "活动日期",
+    "slot_minutes": "每场洽谈时长", "sessions": "场次", "tables": "洽谈桌数", "registration_deadline": "报名截止日期",
+    "booking_opens": "预约开始日期", "booking_closes": "预约截止日期", "max_meetings": "每家洽谈上限",
+    "max_requests": "每家邀约上限", "requires_approval": "报名审核", "side": "参会身份", "offer_ids": "带来的专利供给",
+    "demand_ids": "带来的技术需求", "attendees": "参会人员", "available": "可参加时段", "to_participant_id": "洽谈对象",
+    "message": "邀约留言", "outcome": "洽谈结果", "a_id": "供给方", "b_id": "需求方", "time_limit": "求解时限",
+}
+
 
 def _blank_is_none(value):
     return None if isinstance(value, str) and not value.strip() else value

@@ -129,3 +129,20 @@ def test_a_bad_acting_organisation_number_is_a_chinese_422(client, db):
         assert resp.status_code == 422, (bad, resp.status_code)
         assert "机构编号无效" in resp.text, bad
     assert client.get(f"{event_url}/me", params={"org_id": "987654"}).status_code == 404  # a number, no such org
+
+
+def test_errors_name_the_fields_as_the_event_form_labels_them(client, db):
+    """The event's title is 活动名称 on its form and in its errors, while offers keep 题名 (regression: the
+    event labels were merged into every form's label table)."""
+    from web.forms import LABELS
+    _people(db)
+    _login(client, "org1")
+    resp = f.form_post(client, "/events/new", data={**FORM, "title": "短"})
+    assert resp.status_code == 422
+    visible = re.sub(r"<[^>]+>", " ", resp.text)
+    assert "活动名称：" in visible and "题名：" not in visible
+    overlap = f.form_post(client, "/events/new", data={**FORM, "session1_start": "09:00", "session1_slots": "4",
+                                                         "session2_start": "09:30", "session2_slots": "2"})
+    assert overlap.status_code == 422
+    assert "场次：第 2 场（09:30–10:10）与第 1 场（09:00–10:20）时间重叠" in re.sub(r"<[^>]+>", " ", overlap.text)
+    assert LABELS["title"] == "题名" and "venue" not in LABELS
