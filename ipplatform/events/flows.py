@@ -67,7 +67,8 @@ def record_outcome(db: Session, event: Event, meeting: Meeting, data: OutcomeRec
 
 def draft_deal(db: Session, event: Event, meeting: Meeting, user_id: int | None) -> Deal:
     """The draft deal of an agreement (one per meeting: its amount follows the meeting's): from the supply
-    side (the offer's holder) to the demand side, on the offer's patents, linked to the event and meeting."""
+    side (the offer's holder) to the demand side, on the offer's patents, linked to the event and meeting,
+    dated the event's day (signed there, though recorded later; today if recorded before the day)."""
     deal = db.scalar(select(Deal).where(Deal.meeting_id == meeting.id))
     pair = meeting.pair
     if deal is not None:
@@ -87,7 +88,8 @@ def draft_deal(db: Session, event: Event, meeting: Meeting, user_id: int | None)
                 valuation=meeting.amount if deal_type == DealType.EQUITY else None,
                 loan_amount=meeting.amount if deal_type == DealType.PLEDGE else None,
                 patents=list(offer.patents) if offer is not None else [], offer_id=offer.id if offer else None,
-                event_id=event.id, meeting_id=meeting.id, created_by_id=user_id, contract_date=beijing_today())
+                event_id=event.id, meeting_id=meeting.id, created_by_id=user_id,
+                contract_date=min(event.day, beijing_today()))
     db.add(deal)
     db.flush()
     return deal

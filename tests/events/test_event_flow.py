@@ -242,3 +242,18 @@ def test_scheduling_without_pairs_is_refused_and_the_event_stays_in_booking(app,
     assert resp.status_code == 409 and resp.json()["code"] == "nothing_to_schedule", resp.text
     assert "没有可排程的配对" in resp.json()["message_zh"]
     assert ok(client.get(f"/api/events/{eid}", headers=h["organiser"]))["status"] == "booking"
+
+
+@pytest.mark.parametrize(("days_ago", "dated"), [(3, "the event day"), (-5, "today")])
+def test_an_agreement_recorded_later_is_dated_the_event_day(db, days_ago, dated):
+    """Outcomes are often entered after the event: the contract was signed on the event's day, not on the day
+    it was typed in (and never on a future day)."""
+    from ipplatform.events import flows
+    from ipplatform.events.schemas import OutcomeRecord
+    from tests.authz.cases_events import meeting
+    with db.begin():
+        event, m = meeting(db, f.org(db, OrgKind.AGENCY))
+        event.day = beijing_today() - timedelta(days=days_ago)
+        flows.record_outcome(db, event, m, OutcomeRecord(outcome="agreement", amount="120000"), None)
+        deal = flows.draft_deal(db, event, m, None)
+    assert deal.contract_date == (event.day if dated == "the event day" else beijing_today())
