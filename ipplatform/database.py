@@ -112,6 +112,14 @@ def str_enum(enum_cls) -> Enum:
                 values_callable=lambda e: [m.value for m in e])
 
 
+def text_search(*terms):
+    """SQL condition for a list's text box: any ``(column, text)`` pair whose column holds the text as typed —
+    a literal substring, ``%`` and ``_`` included (escaped, never LIKE wildcards)."""
+    from sqlalchemy import or_
+
+    return or_(*[column.contains(text, autoescape=True) for column, text in terms])
+
+
 def json_list_contains(column, value: str):
     """SQL condition: a JSON list-of-strings column contains ``value`` (SQLite and PostgreSQL)."""
     from sqlalchemy import String, cast

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ipplatform.database import text_search
 from ipplatform.auth import sessions
 from ipplatform.auth.enums import Role
 from ipplatform.auth.models import User
@@ -71,7 +72,7 @@ def find_users(db: Session, page: PageParams, q: str | None = None, role: Role |
     """A page of users: ``q`` in the username, display name or organisation name; by role and whether active."""
     stmt = select(User).join(Organisation, Organisation.id == User.org_id)
     if q:
-        stmt = stmt.where(or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True), Organisation.name.contains(q, autoescape=True)))
+        stmt = stmt.where(text_search((User.username, q), (User.display_name, q), (Organisation.name, q)))
     if role:
         stmt = stmt.where(User.role == role)
     if active is not None:

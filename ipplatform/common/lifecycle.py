@@ -10,7 +10,7 @@ from ipplatform.auth import policy
 from ipplatform.common.enums import LISTING_TRANSITIONS, ListingStatus, TransactionMode
 from ipplatform.common.errors import Conflict, Forbidden, NotFound
 from ipplatform.common.schemas import paginate
-from ipplatform.database import json_list_contains, utcnow
+from ipplatform.database import json_list_contains, text_search, utcnow
 from ipplatform.organisations.models import Organisation
 from ipplatform.common.timefmt import beijing_today
 
@@ -97,7 +97,7 @@ def listing_stmt(db, model, org_columns, user, *, status=None, org_id=None, mode
     if mode:  # JSON list membership, portable across SQLite and PostgreSQL
         stmt = stmt.where(json_list_contains(model.modes, TransactionMode(mode).value))
     if q:
-        stmt = stmt.where(or_(model.title.contains(q, autoescape=True), model.description.contains(q, autoescape=True)))
+        stmt = stmt.where(text_search((model.title, q), (model.description, q)))
     return stmt
 
 

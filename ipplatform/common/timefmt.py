@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 CHINA = timezone(timedelta(hours=8), "CST")
 
@@ -20,3 +20,11 @@ def beijing_today():
     """Today's date in Xinyang: the platform's day (statistics periods, deadlines, contract dates) is Beijing's,
     whatever the server's time zone."""
     return datetime.now(CHINA).date()
+
+
+def beijing_day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """The first instant of ``start`` and the last of ``end`` as Beijing days (UTC-aware; None stays None):
+    what a period of days — statistics, a search's publication dates — covers."""
+    lo = datetime.combine(start, time.min, CHINA).astimezone(timezone.utc) if start else None
+    hi = datetime.combine(end, time.max, CHINA).astimezone(timezone.utc) if end else None
+    return lo, hi

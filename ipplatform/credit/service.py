@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.common.schemas import PageParams, paginate
 from ipplatform.credit.models import CreditFlag, DishonestEntity
-from ipplatform.database import utcnow
+from ipplatform.database import text_search, utcnow
 from ipplatform.common.timefmt import beijing_today
 
 FLAG_STATUSES = {"open": "待核查", "confirmed": "已确认", "cleared": "已排除"}
@@ -61,7 +61,7 @@ def list_entries(db: Session, page: PageParams, q: str | None = None, state: str
     today = beijing_today()
     stmt = select(DishonestEntity)
     if q:
-        stmt = stmt.where(or_(DishonestEntity.name.contains(q, autoescape=True), DishonestEntity.credit_code.contains(q.upper(), autoescape=True)))
+        stmt = stmt.where(text_search((DishonestEntity.name, q), (DishonestEntity.credit_code, q.upper())))
     if state == "active":
         stmt = stmt.where(_active(today))
     elif state == "expired":

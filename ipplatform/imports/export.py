@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ipplatform.database import text_search
 from ipplatform.auth import policy
 from ipplatform.auth.policy import Action
 from ipplatform.common import lifecycle, spreadsheet
@@ -70,7 +71,7 @@ def patents(db: Session, user, *, q: str | None = None, mine: bool = False, **_f
     if mine:
         stmt = stmt.where(Patent.owner_org_id.in_(policy.org_scope(db, user, Action.IMPORT_WRITE) or {user.org_id}))
     if q:
-        stmt = stmt.where(or_(Patent.title.contains(q, autoescape=True), Patent.application_number.contains(q.upper(), autoescape=True)))
+        stmt = stmt.where(text_search((Patent.title, q), (Patent.application_number, q.upper())))
     batch: list[Patent] = []
     for patent in db.scalars(stmt.limit(MAX_ROWS)).unique():
         batch.append(patent)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ipplatform.database import text_search
 from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.common.patch import assign
 from ipplatform.common.schemas import PageParams, paginate
@@ -78,7 +79,7 @@ def list_orgs(db: Session, page: PageParams, kind: OrgKind | None = None, q: str
     if kind:
         stmt = stmt.where(Organisation.kind == kind)
     if q:
-        stmt = stmt.where(or_(Organisation.name.contains(q, autoescape=True), Organisation.credit_code.contains(q.upper(), autoescape=True)))
+        stmt = stmt.where(text_search((Organisation.name, q), (Organisation.credit_code, q.upper())))
     if verified is not None:
         stmt = stmt.where(Organisation.verified.is_(verified))
     if county:

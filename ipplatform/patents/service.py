@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ipplatform.database import text_search
 from ipplatform.common.errors import Conflict, FieldError, get_or_404
 from ipplatform.common.patch import assign, merged
 from ipplatform.common.schemas import PageParams, paginate
@@ -91,9 +92,7 @@ def list_patents(db: Session, page: PageParams, owner_org_id: int | None = None,
         stmt = stmt.where(Patent.owner_org_id == owner_org_id)
     if q:
         number = q.upper().replace(" ", "")
-        stmt = stmt.where(or_(Patent.title.contains(q, autoescape=True),
-                              Patent.application_number.contains(number, autoescape=True),
-                              Patent.publication_number.contains(number, autoescape=True)))
+        stmt = stmt.where(text_search((Patent.title, q), (Patent.application_number, number), (Patent.publication_number, number)))
     if legal_status:
         stmt = stmt.where(Patent.legal_status.in_(list(legal_status)))
     if kind:

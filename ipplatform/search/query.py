@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ipplatform.common.enums import LabelledEnum, ListingStatus, TransactionMode
-from ipplatform.common.timefmt import CHINA
+from ipplatform.common.timefmt import beijing_day_bounds
 from ipplatform.common.schemas import InputSchema
 from ipplatform.common.validators import (Amount, CleanText, Id, IndustryCode, InvalidValue, PageNumber, RegionCode,
                                           cross_field_error, normalize_ipc)
@@ -90,9 +90,8 @@ class SearchFilters(InputSchema):
             out["price"] = (float(self.price_min) if self.price_min is not None else None,
                             float(self.price_max) if self.price_max is not None else None)
         if self.published_from or self.published_to:
-            lo = datetime.combine(self.published_from, time.min, CHINA).timestamp() if self.published_from else None
-            hi = datetime.combine(self.published_to, time.max, CHINA).timestamp() if self.published_to else None
-            out["published_at"] = (lo, hi)
+            bounds = beijing_day_bounds(self.published_from, self.published_to)
+            out["published_at"] = tuple(b.timestamp() if b else None for b in bounds)
         return out
 
 

@@ -14,13 +14,13 @@ per-deal-patent rows whose previous-deal day turns "distinct patents in a period
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime
 
 from sqlalchemy import Select, String, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from ipplatform import reference
-from ipplatform.common.timefmt import CHINA
+from ipplatform.common.timefmt import beijing_day_bounds
 from ipplatform.demands.models import Demand
 from ipplatform.events.enums import HELD, Outcome
 from ipplatform.events.models import Event, EventPair, Meeting, Participant
@@ -123,9 +123,7 @@ def event_deals(f: Filters) -> Select:
 
 def _bounds(f: Filters) -> tuple[datetime | None, datetime | None]:
     """The period's first and last instants: its days are Beijing's, as the pages show timestamps."""
-    lo = datetime.combine(f.start, time.min, CHINA).astimezone(timezone.utc) if f.start else None
-    hi = datetime.combine(f.end, time.max, CHINA).astimezone(timezone.utc) if f.end else None
-    return lo, hi
+    return beijing_day_bounds(f.start, f.end)
 
 
 def _has_dims(f: Filters) -> bool:
