@@ -112,6 +112,9 @@ def offer_document(offer: Offer, version: int) -> dict:
     patents = offer.patents
     ipc_codes = list(dict.fromkeys(c for p in patents for c in (p.ipc_codes or [])))
     doc = _common(DocType.OFFER, offer, version)
+    # the patents' numbers are searchable words (not embedded: a number carries no meaning)
+    numbers = textmod.patent_number_tokens(n for p in patents for n in (p.application_number, p.publication_number))
+    doc["body_seg"] = " ".join(filter(None, [doc["body_seg"], numbers]))
     owner = offer.owner
     doc.update({
         "org_id": [str(offer.owner_org_id), str(offer.publisher_org_id)],

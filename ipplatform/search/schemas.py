@@ -49,6 +49,8 @@ class SearchResponse(AppSchema):
     semantic_floor: float | None = Field(None, description="cosine below which semantic hits are dropped")
     semantic_total: int | None = Field(None, description="semantic neighbours at or above the floor (at most 200)")
     no_close_match: bool = Field(False, description="semantic or hybrid mode and nothing is close in meaning")
+    unsearchable: bool = Field(False, description="the query has no letters, digits or Chinese characters "
+                                                   "(only punctuation or emoji): nothing was searched")
     reference: SearchHit | None = Field(None, description="similar_to: the listing the results resemble")
     timings: dict[str, float] = Field(default_factory=dict, description="milliseconds per stage (as the "
                                       "Server-Timing header): seg, embed, engine, engine_took, fuse, facets, "

@@ -151,8 +151,14 @@ class SearchService:
         the semantic leg the SEMANTIC_K nearest neighbours at or above the floor, hybrid their union."""
         tm = timings or Timings()
         req = self._scope(db, req, user)
-        want_kw = req.mode != SearchMode.SEMANTIC
-        want_vec = req.mode != SearchMode.KEYWORD
+        if source is None and req.q and not textmod.has_words(req.q):  # only punctuation or emoji
+            return SearchResponse(total=0, page=req.page, page_size=req.page_size, mode=req.mode.value,
+                                  sort=req.sort.value, took_ms=round(tm.elapsed(), 2), hits=[], facets={},
+                                  tokens=[], unsearchable=True, timings=tm.ms)
+        number = source is None and textmod.is_number_query(req.q or "")
+        # patent numbers are looked up, whatever the mode: their embedding's neighbours mean nothing
+        want_kw = req.mode != SearchMode.SEMANTIC or number
+        want_vec = req.mode != SearchMode.KEYWORD and not number
         tokens: tuple[str, ...] = ()
         vector = None
         exclude: set[int] = set()

@@ -29,6 +29,13 @@ STOPWORDS = frozenset("""
 技术 方案 一下 现在 目前 这个 那个 这些 什么 怎么 如何 一些 有关 相关 最好 能否 是否 公司 企业 我们 自己
 """.split())
 _TOKEN_RE = re.compile(r"[\w\u4e00-\u9fff]+", re.UNICODE)
+# Chinese patent numbers as people type them: application numbers CN202211453592.3, ZL 2022114535923,
+# 202211453592 (12 digits, the check digit optional) and publication numbers CN117151122A / CN117151122B.
+# Each becomes one token, its digits without prefix, check digit or kind code, in the index and in queries,
+# so any spelling of a number finds the offer of that patent (a publication and its grant alike).
+_PATENT_NO = re.compile(
+    r"(?<![0-9a-z])(?:(?:cn|zl)\s*(\d{12})(?:\.?[\dx])?|(\d{12})(?:\.[\dx]|[\dx])?|cn\s*(\d{9})(?:[a-z]\d?)?)"
+    r"(?![0-9a-z])", re.IGNORECASE)
 
 
 def _init() -> None:
@@ -48,11 +55,34 @@ def _init() -> None:
         _ready = True
 
 
+def _number(m: re.Match) -> str:
+    return f" {next(g for g in m.groups() if g)} "
+
+
+def patent_number_tokens(numbers) -> str:
+    """The tokens of patent numbers (application and publication numbers), space-joined."""
+    return " ".join(tokens(" ".join(n for n in numbers if n)))
+
+
+def is_number_query(text: str) -> bool:
+    """Whether a query consists of patent numbers only (such a query has exactly one meaning)."""
+    rest = _PATENT_NO.sub(" ", text or "")
+    return rest != (text or "") and not _TOKEN_RE.search(rest)
+
+
+def has_words(text: str) -> bool:
+    """Whether a query has anything to search for (letters, digits, Chinese characters), not only
+    punctuation or emoji."""
+    return bool(_TOKEN_RE.search(text or ""))
+
+
 def tokens(text: str) -> list[str]:
-    """Search tokens of ``text``: jieba cut_for_search, lower-cased, without punctuation and stopwords."""
+    """Search tokens of ``text``: jieba cut_for_search, lower-cased, without punctuation and stopwords;
+    patent numbers normalised (see ``_PATENT_NO``)."""
     if not text:
         return []
     _init()
+    text = _PATENT_NO.sub(_number, text)
     out = []
     for tok in jieba.cut_for_search(text):
         tok = tok.strip().lower()

@@ -59,7 +59,7 @@ OFFERS = [
     OfferSpec("roll", "名优绿茶自动揉捻生产线", "univ", ["A23F 3/12", "B65G 47/00"], G, ["exclusive_licence"], 800_000),
     OfferSpec("wash", "茶叶清洗烘干一体化设备", "tea_co", ["A23N 12/08", "A23F 3/06"], U, ["transfer"], 120_000),
     OfferSpec("oxygen", "一种池塘养殖用增氧装置", "agri", ["A01K 63/04"], U, ["ordinary_licence", "transfer"], 80_000,
-              description="池塘水体溶解氧不足时自动启动叶轮增氧，适用于鱼虾养殖。"),
+              description="池塘水体溶解氧不足时自动启动叶轮增氧，适用于鱼虾养殖。", extra={"publication": "CN117151122A"}),
     OfferSpec("led", "一种LED路灯照明控制装置", "elec", ["F21S 8/08", "H05B 47/10"], U, ["transfer"], 60_000),
     OfferSpec("garden5g", "基于5G的茶园环境监测系统", "univ", ["G08C 17/02", "H04W 4/38", "A01G 25/16"], A, ["ordinary_licence"], None),
     OfferSpec("down", "羽绒清洗节水工艺", "down", ["D06F 35/00"], G, ["transfer"], 200_000),
@@ -85,6 +85,8 @@ def build(db) -> dict:
     now = utcnow()
     for spec in OFFERS:
         patent = f.patent(db, orgs[spec.org], kind=spec.kind, status=spec.legal_status, title=spec.title, ipc=spec.ipc)
+        patent.publication_number = spec.extra.get("publication")
+        spec.extra["application"] = patent.application_number
         offer = f.offer(db, orgs[spec.org], patents=[patent], title=spec.title, modes=spec.modes,
                         asking_price=Decimal(spec.price) if spec.price is not None else None,
                         negotiable=spec.price is None, description=spec.description,

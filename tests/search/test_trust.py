@@ -154,3 +154,42 @@ def test_page_and_browse_have_server_timing(search_env):
     browse = search_env.client.get("/api/search/offers", params={"tx_mode": "transfer"})
     assert "engine;dur=" in browse.headers["server-timing"]
 
+
+
+def spellings(application: str) -> list[str]:
+    """How people type an application number CN202112345678.9: with or without CN, as ZL, without the
+    dot, without the check digit."""
+    digits, check = application[2:].split(".")
+    return [application, application[2:], f"ZL {application[2:]}", f"{digits}{check}", digits, application.lower()]
+
+
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_a_patent_number_finds_the_offer_of_that_patent_in_every_mode(search_env, mode):
+    oxygen = next(o for o in corpus.OFFERS if o.key == "oxygen")
+    for q in [*spellings(oxygen.extra["application"]), "CN117151122A", "CN117151122B", "cn 117151122"]:
+        result = search_env.search(q=q, mode=mode, page_size=50)
+        assert hit_ids(result) == [oxygen.id] and result["total"] == 1, (q, result["tokens"])
+        assert not result["no_close_match"]
+    # among words, a number still ranks its offer first
+    result = search_env.search(q=f"增氧 {oxygen.extra['application']}", mode=mode, page_size=50)
+    assert hit_ids(result)[0] == oxygen.id
+
+
+def test_a_number_of_an_unpublished_offer_finds_nothing_for_the_public(search_env):
+    for key in ("draft", "withdrawn"):
+        spec = next(o for o in corpus.OFFERS if o.key == key)
+        result = search_env.search(q=spec.extra["application"], mode="hybrid")
+        assert result["total"] == 0 and result["hits"] == []
+
+
+@pytest.mark.parametrize("q", ["😀", "(((()", "？！。、", "  ~~~ "])
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_a_query_of_punctuation_or_emoji_searches_nothing(search_env, q, mode):
+    result = search_env.search(q=q, mode=mode)
+    assert result["unsearchable"] and result["total"] == 0 and result["hits"] == []
+
+
+def test_the_search_page_says_a_punctuation_query_has_nothing_to_search(search_env):
+    page = search_env.client.get("/search", params={"q": "😀😀"})
+    assert page.status_code == 200
+    assert 'data-testid="unsearchable"' in page.text and 'data-testid="hit"' not in page.text
