@@ -158,10 +158,12 @@ def test_filters_apply_to_ranked_queries(search_env, params, pred):
 def test_published_date_filter(search_env):
     from datetime import timedelta
 
+    from ipplatform.common.timefmt import CHINA
     from ipplatform.database import utcnow
 
-    # The filter starts at UTC midnight of the given day (the corpus' publication times are UTC).
-    since = (utcnow() - timedelta(days=3)).date().isoformat()
+    # The filter starts at Beijing midnight of the given day: offer i was published i days ago, so the
+    # Beijing day three days back holds offer 3 and not offer 4, whatever the hour the suite runs at.
+    since = (utcnow() - timedelta(days=3)).astimezone(CHINA).date().isoformat()
     result = search_env.search(published_from=since, page_size=50)
     assert set(hit_ids(result)) == expected_ids(lambda o: o.days_ago <= 3)
 
