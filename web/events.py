@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from ipplatform.auth import policy
 from ipplatform.common.errors import AppError, FieldError
+from ipplatform.common.timefmt import beijing_today
 from ipplatform.common.validators import Id
 from ipplatform.dependencies import DbSession
 from ipplatform.events import flows, meetings, pairs, report, service
@@ -317,7 +318,7 @@ def meeting_form(request: Request, db: DbSession, user: PageUser, event_id: Id, 
 def _meeting_page(request, db, user, event, m, values, errors, status_code: int = 200):
     return render(request, "event_meeting.html", user, **_ctx(db, user, event), meeting=m,
                   read=meetings.read_models(db, event, [m])[0], outcomes=[o for o in Outcome if o != Outcome.PENDING],
-                  values=values, errors=errors, status_code=status_code)
+                  values=values, errors=errors, not_yet=event.day > beijing_today(), status_code=status_code)
 
 
 @router.post("/events/{event_id}/meetings/{meeting_id}")

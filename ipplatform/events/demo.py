@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ipplatform.auth.models import User
 from ipplatform.common.enums import ListingStatus
+from ipplatform.common.timefmt import beijing_today
 from ipplatform.database import default_engine, utcnow
 from ipplatform.demands.models import Demand
 from ipplatform.events import pairs as pairs_service
@@ -34,7 +35,7 @@ def create(db: Session, organiser_username: str = "organiser") -> Event | None:
     organiser = db.scalar(select(User).where(User.username == organiser_username))
     if organiser is None:
         return None
-    day = utcnow().date() + timedelta(days=14)
+    day = beijing_today() + timedelta(days=14)
     event = Event(org_id=organiser.org_id, title=TITLE, theme="茶叶加工装备、茶资源综合利用、粮油与特色食品加工",
                   industries=["15", "13"], ipc=["A23F", "A23L", "A23B"], venue="信阳市羊山新区会展中心（演示）",
                   day=day, slot_minutes=20, sessions=[{"start": "09:00", "slots": 6}, {"start": "14:00", "slots": 6}],

@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ipplatform.common.errors import Conflict, NotFound
+from ipplatform.common.timefmt import beijing_today
 from ipplatform.database import utcnow
 from ipplatform.events.enums import EventStatus, Outcome
 from ipplatform.events.models import Event, EventPair, Meeting
@@ -59,6 +60,9 @@ def record(db: Session, event: Event, meeting: Meeting, data: OutcomeRecord, use
     """Set a meeting's outcome (the draft deal of an agreement is ``events.flows.record_outcome``'s work)."""
     if event.status not in (EventStatus.SCHEDULED, EventStatus.RUNNING, EventStatus.CLOSED):
         raise Conflict("outcomes are recorded once the schedule is out", "排程发布后才能记录洽谈结果", code="not_running")
+    if event.day > beijing_today():
+        raise Conflict(f"outcomes are recorded from the event's day ({event.day.isoformat()}) on",
+                       f"活动当天（{event.day.isoformat()}）起才能记录洽谈结果", code="not_yet")
     if meeting.outcome == Outcome.AGREEMENT and data.outcome != Outcome.AGREEMENT and deal_ids(db, [meeting.id]):
         raise Conflict("the agreement has a deal already", "该签约已生成交易记录，不能改为其他结果", code="has_deal")
     meeting.outcome, meeting.amount, meeting.note = data.outcome, data.amount, data.note

@@ -51,7 +51,9 @@ def managed(db, t, status=EventStatus.REGISTRATION):
 
 
 def meeting(db, t):
+    """A scheduled meeting of an event organised by ``t`` that takes place today (outcomes can be recorded)."""
     e, a, b = managed(db, t, EventStatus.SCHEDULED)
+    e.day = beijing_today()
     m = Meeting(event_id=e.id, pair_id=pair(db, e, a, b, PairStatus.ACCEPTED).id, slot="s1", table_no=1)
     db.add(m)
     db.flush()

@@ -53,6 +53,13 @@ def ok(resp, status=200):
     return resp.json() if resp.headers.get("content-type", "").startswith("application/json") else resp
 
 
+def _the_day_arrives(db, event_id):
+    """Time passes: the event's day is today (the only way to stand on a future day in a test)."""
+    from ipplatform.events.models import Event
+    with db.begin():
+        db.get(Event, event_id).day = beijing_today()
+
+
 def test_event_end_to_end(app, client, db):
     h, ids = _world(app, db)
     event = ok(client.post("/api/events", headers=h["organiser"], json=SETUP), 201)
@@ -132,6 +139,12 @@ def test_event_end_to_end(app, client, db):
                               headers=h["organiser"]))["checked_in_at"]
     meeting = {m["b_name"]: m for m in sched["meetings"]}
     tea_m, food_m = meeting["商城县云雾茶业（测试）"], meeting["固始县淮味食品（测试）"]
+    early = client.post(f"/api/events/{eid}/meetings/{food_m['id']}/outcome", headers=h["organiser"],
+                        json={"outcome": "intention"})  # the event is three weeks away: nothing has been said yet
+    assert early.status_code == 409 and early.json()["code"] == "not_yet", early.text
+    assert "活动当天" in early.json()["message_zh"]
+    assert ok(client.get(f"/api/events/{eid}", headers=h["organiser"]))["status"] == "scheduled"
+    _the_day_arrives(db, eid)
     missing = client.post(f"/api/events/{eid}/meetings/{tea_m['id']}/outcome", headers=h["organiser"],
                           json={"outcome": "agreement"})
     assert missing.status_code == 422 and "金额" in missing.json()["message_zh"] + str(missing.json()["detail"])
@@ -244,10 +257,10 @@ def test_scheduling_without_pairs_is_refused_and_the_event_stays_in_booking(app,
     assert ok(client.get(f"/api/events/{eid}", headers=h["organiser"]))["status"] == "booking"
 
 
-@pytest.mark.parametrize(("days_ago", "dated"), [(3, "the event day"), (-5, "today")])
+@pytest.mark.parametrize(("days_ago", "dated"), [(3, "the event day"), (0, "today")])
 def test_an_agreement_recorded_later_is_dated_the_event_day(db, days_ago, dated):
     """Outcomes are often entered after the event: the contract was signed on the event's day, not on the day
-    it was typed in (and never on a future day)."""
+    it was typed in."""
     from ipplatform.events import flows
     from ipplatform.events.schemas import OutcomeRecord
     from tests.authz.cases_events import meeting
@@ -257,3 +270,20 @@ def test_an_agreement_recorded_later_is_dated_the_event_day(db, days_ago, dated)
         flows.record_outcome(db, event, m, OutcomeRecord(outcome="agreement", amount="120000"), None)
         deal = flows.draft_deal(db, event, m, None)
     assert deal.contract_date == (event.day if dated == "the event day" else beijing_today())
+
+
+def test_no_outcome_before_the_event_day(db):
+    """A scheduled event three weeks away has no outcomes yet: recording one is refused, in both languages, and
+    the event stays scheduled (the first outcome would mark it running)."""
+    from ipplatform.common.errors import Conflict
+    from ipplatform.events import flows
+    from ipplatform.events.enums import EventStatus, Outcome
+    from ipplatform.events.schemas import OutcomeRecord
+    from tests.authz.cases_events import meeting
+    with db.begin():
+        event, m = meeting(db, f.org(db, OrgKind.AGENCY))
+        event.day = beijing_today() + timedelta(days=1)
+        with pytest.raises(Conflict) as exc:
+            flows.record_outcome(db, event, m, OutcomeRecord(outcome="intention"), None)
+        assert exc.value.code == "not_yet" and "活动当天" in exc.value.message_zh
+        assert m.outcome == Outcome.PENDING and event.status == EventStatus.SCHEDULED

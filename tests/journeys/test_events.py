@@ -11,6 +11,8 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
+from ipplatform.events.models import Event
+
 
 def _logout(page):
     page.get_by_role("button", name="退出").click()
@@ -122,6 +124,12 @@ def test_organiser_and_participants_run_an_event(demo_site, page, sign_in, visit
     shoot("check-in-phone")
     visit(event_url + "/board")
     page.locator(".meeting-list a", has_text="商城县云雾茶业有限公司（演示）").first.click()
+    # three weeks ahead nothing has been said yet: the page says when outcomes can be recorded
+    expect(page.get_by_test_id("outcome-not-yet")).to_contain_text(f"活动于 {day.isoformat()} 举行")
+    expect(page.get_by_test_id("outcome-form")).to_have_count(0)
+    with demo_site.factory.begin() as db:  # the day arrives
+        db.get(Event, int(event_url.rstrip("/").rsplit("/", 1)[1])).day = beijing_today()
+    page.reload()
     page.check("input[name=outcome][value=agreement]")
     page.get_by_test_id("save-outcome").click()  # no amount: refused, in Chinese, value kept
     expect(page.get_by_test_id("form-errors")).to_contain_text("签约须填写金额")
