@@ -135,7 +135,7 @@ def test_dashboard_page_numbers_read_as_people_write_them(client, db, scene):
 
 
 def test_show():
-    assert [show(10.0, "笔"), show(1234.5, "万元"), show(37.456, "%"), show(None, "项")] == ["10", "1,234.50", "37.5", "0"]
+    assert [show(10.0, "笔"), show(1234.5, "万元"), show(37.456, "%"), show(None, "项")] == ["10", "1,234.50", "37.5", "暂无数据"]
 
 
 def test_every_counted_indicator_shows_an_integer():

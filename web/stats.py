@@ -37,9 +37,15 @@ RECORD_PAGES = {"deal": "/deals/{}", "match": "/matches/{}", "offer": "/offers/{
                 "patent": "/patents/{}"}
 
 
+NO_DATA = "暂无数据"
+
+
 def show(value, unit: str) -> str:
-    """An indicator's value for reading: 12 (counts), 1,234.50 (万元), 37.5 (%, 小时)."""
-    value = float(value or 0)
+    """An indicator's value for reading: 12 (counts), 1,234.50 (万元), 37.5 (%, 小时); 暂无数据 for None (a share or
+    median with nothing to measure)."""
+    if value is None:
+        return NO_DATA
+    value = float(value)
     if unit == "万元":
         return f"{value:,.2f}"
     if unit in COUNT_UNITS:
@@ -117,7 +123,7 @@ def stats_records_page(indicator_id: str, request: Request, db: DbSession, user:
         value = r.total
     else:
         indicator, value = ind.BY_ID[indicator_id], ind.compute(db, indicator_id, f)
-    return render(request, "records.html", user, indicator=indicator, value=show(value, indicator.unit),
+    return render(request, "records.html", user, indicator=indicator, value=show(value, indicator.unit), has_value=value is not None,
                   records=r, links=_links(request, r.refs), page=page,
                   pages=max(1, (r.total + RECORDS_PER_PAGE - 1) // RECORDS_PER_PAGE), query=urlencode(q),
                   is_count=indicator.unit in COUNT_UNITS and indicator_id not in ("deals_patents", "pledge_enterprises"))

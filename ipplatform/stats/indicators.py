@@ -234,7 +234,7 @@ def _number(value) -> float:
     return 0.0 if value is None else float(value)
 
 
-def _conversion_rate(db: Session, patents: Select, f: Filters) -> float:
+def _conversion_rate(db: Session, patents: Select, f: Filters) -> float | None:
     """Share of the (distinct) patents selected by ``patents`` with an industrialisation by the period end."""
     base = patents.subquery()
     on = ConvertedPatentFact.patent_id == base.c.patent_id
@@ -242,16 +242,19 @@ def _conversion_rate(db: Session, patents: Select, f: Filters) -> float:
         on = on & (ConvertedPatentFact.first_day <= f.end)
     n, n_conv = db.execute(select(func.count(), func.count(ConvertedPatentFact.patent_id))
                            .select_from(base).outerjoin(ConvertedPatentFact, on)).one()
-    return round(100 * float(n_conv) / n, 2) if n else 0.0
+    return round(100 * float(n_conv) / n, 2) if n else None
 
 
-def compute(db: Session, indicator_id: str, f: Filters = Filters()) -> float:
+def compute(db: Session, indicator_id: str, f: Filters = Filters()) -> float | None:
+    """The indicator's value under the filters; None when a share or median has nothing to measure (no
+    transfer or licence for 高校院所转让许可占比, no listed patent for a conversion rate, no contacted match for
+    the response time): no data, which is not 0."""
     if indicator_id == "univ_share":
         m = DealDay
         univ = func.coalesce(func.sum(case((m.org_kind.in_(UNIVERSITY_KINDS), m.deals), else_=0)), 0)
         part, total = db.execute(fact_filters(select(univ, func.coalesce(func.sum(m.deals), 0)).where(
             m.type.in_(TL)), f, m)).one()
-        return round(100 * float(part) / float(total), 2) if total else 0.0
+        return round(100 * float(part) / float(total), 2) if total else None
     if indicator_id == "deals_patents" and not _has_dims(f):
         return float(db.scalar(select(func.count()).select_from(_first_rows(f).subquery())))
     if indicator_id == "conversion_rate_listed":
@@ -275,10 +278,10 @@ def compute(db: Session, indicator_id: str, f: Filters = Filters()) -> float:
         if db.bind.dialect.name == "postgresql":  # the median in the database, not 100k rows in Python
             seconds = func.extract("epoch", Match.contacted_at - Match.suggested_at)
             value = db.scalar(stmt.with_only_columns(func.percentile_cont(0.5).within_group(seconds)))
-            return round(float(value) / 3600, 2) if value is not None else 0.0
+            return round(float(value) / 3600, 2) if value is not None else None
         hours = sorted((c - s).total_seconds() / 3600 for s, c in db.execute(stmt))
         if not hours:
-            return 0.0
+            return None
         mid = len(hours) // 2
         return round(hours[mid] if len(hours) % 2 else (hours[mid - 1] + hours[mid]) / 2, 2)
     return round(_number(db.scalar(statement(indicator_id, f))), 2)

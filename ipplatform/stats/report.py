@@ -35,7 +35,8 @@ def build(db: Session, f: ind.Filters) -> bytes:
     period = f"{f.start or '—'} 至 {f.end or '—'}"
     _header(ws, ["指标编号", "指标名称", "单位", f"本期（{period}）", "上期", "环比（%）"])
     for r in data["indicators"]:
-        ws.append([r["id"], r["name_zh"], r["unit"], r["value"], r["previous"], r["change_pct"]])
+        value = "暂无数据" if r["value"] is None else r["value"]  # a share or median with nothing to measure
+        ws.append([r["id"], r["name_zh"], r["unit"], value, r["previous"], r["change_pct"]])
     ws.append([])
     ws.append(["转化漏斗（同一批供给逐级筛选）", "项数", "定义"])
     for stage in data["funnel"]:

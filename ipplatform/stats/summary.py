@@ -95,7 +95,7 @@ def summary(db: Session, f: ind.Filters) -> dict:
     values, before = results[:n], (results[n:2 * n] if prev else [None] * n)
     rows = []
     for i, value, was in zip(ind.REPORTED, values, before):
-        change = round(100 * (value - was) / was, 1) if was else None
+        change = round(100 * (value - was) / was, 1) if was and value is not None else None
         rows.append({"id": i.id, "name_zh": i.name_zh, "unit": i.unit, "value": value, "previous": was,
                      "change_pct": change})
     charts = {}

@@ -74,16 +74,16 @@ def recorded_deals(rows: dict, flt) -> list[dict]:
     return [d for d in rows["deals"] if _value(d["status"]) == "recorded" and dated_ok(d) and org_selected(d["org"], flt)]
 
 
-def _median(values: list[float]) -> float:
+def _median(values: list[float]) -> float | None:
     values = sorted(values)
     if not values:
-        return 0.0
+        return None
     mid = len(values) // 2
     return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
-def _rate(part: set, whole: set) -> float:
-    return round(100 * len(part & whole) / len(whole), 2) if whole else 0.0
+def _rate(part: set, whole: set) -> float | None:
+    return round(100 * len(part & whole) / len(whole), 2) if whole else None
 
 
 def _wan(amount) -> float:
@@ -115,12 +115,13 @@ def expected(rows: dict, indicator: str, flt) -> float:
     if indicator == "univ_transfer_licence":
         return len(univ)
     if indicator == "univ_share":
-        return round(100 * len(univ) / len(tl), 2) if tl else 0.0
+        return round(100 * len(univ) / len(tl), 2) if tl else None
     if indicator == "flagged_deals":
         return len([d for d in deals if d["flagged"]])
     if indicator == "response_hours":
-        return round(_median([(m["contacted"] - m["suggested"]).total_seconds() / 3600 for m in rows["matches"]
-                              if in_period(m["contacted"], flt) and org_selected(m["org"], flt)]), 2)
+        median = _median([(m["contacted"] - m["suggested"]).total_seconds() / 3600 for m in rows["matches"]
+                          if in_period(m["contacted"], flt) and org_selected(m["org"], flt)])
+        return None if median is None else round(median, 2)
     if indicator == "conversion_rate_university":
         return _rate(converted, {p for d in univ for p in d["patents"]})
     if indicator == "conversion_rate_listed":

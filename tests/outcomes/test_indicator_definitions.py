@@ -122,8 +122,10 @@ def test_city_code_with_zero_fourth_digit_is_only_that_city(client, db):
             f.deal(db, univ, ent, [f.patent(db, univ)], date(2024, 10, day), 47800 + day)
     staff = _staff(db)
     xuchang = _summary(client, staff, Scope(date(2024, 10, 1), date(2024, 10, 31), county="411000"))
-    assert xuchang["deals_count"] == 0 and xuchang["deals_amount"] == 0 and xuchang["univ_share"] == 0
-    assert all(v == 0 for v in xuchang.values()), xuchang
+    assert xuchang["deals_count"] == 0 and xuchang["deals_amount"] == 0 and xuchang["univ_share"] is None  # no deal: no share
+    ratios = {"univ_share", "conversion_rate_listed", "conversion_rate_university", "response_hours"}
+    assert {k for k, v in xuchang.items() if v is None} == ratios, xuchang  # nothing to measure: no data
+    assert all(v == 0 for k, v in xuchang.items() if k not in ratios), xuchang
     assert _summary(client, staff, Scope(date(2024, 10, 1), date(2024, 10, 31), county="411500"))["deals_count"] == 15
     assert _record_ids(client, staff, "deals_count", Scope(county="411000")) == set()
     for area in ("411000", "421000", "371000", "321000"):  # every city code ending in 000

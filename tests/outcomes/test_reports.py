@@ -122,3 +122,29 @@ def test_records_behind_a_number_api_csv_and_page(client, db, office):
     html = client.get("/stats/records/deals_count?county=411524").text
     assert f"记录共 {len(rows) - 1} 条" in html and "下载 CSV" in html
     assert 'href="/stats/records/deals_count?' in client.get("/stats?county=411524").text
+
+
+def test_a_share_with_nothing_to_measure_reads_no_data_not_zero(client, db):
+    """On an empty platform a count is 0, but a share or a median has nothing to divide or order: the API
+    answers null, the dashboard and the Excel report say 暂无数据 (no unit), not a misleading 0 %."""
+    from tests.test_office_pages import login, visible_text
+
+    with db.begin():
+        staff = f.user(db, f.org(db, OrgKind.IP_OFFICE), Role.OFFICE_STAFF, username="staff")
+    ratios = ["univ_share", "conversion_rate_listed", "conversion_rate_university", "response_hours"]
+    values = {r["id"]: r for r in client.get("/api/stats/summary", headers=f.auth(staff)).json()["indicators"]}
+    for i in ratios:
+        assert values[i]["value"] is None and values[i]["change_pct"] is None, i
+    assert values["deals_count"]["value"] == 0
+    login(client, "staff")
+    html = client.get("/stats").text
+    for i in ratios:
+        cell = html.split(f'data-indicator="{i}">', 1)[1].split("</div>", 1)[0]
+        assert visible_text(cell).strip() == "暂无数据", (i, cell)
+    deals = html.split('data-indicator="deals_count">', 1)[1].split("</div>", 1)[0]
+    assert visible_text(deals).split() == ["0", "笔"]
+    assert "暂无数据" in visible_text(client.get("/stats/records/response_hours").text)
+    wb = load_workbook(io.BytesIO(client.get("/api/stats/report.xlsx").content))
+    by_id = {row[0].value: row[3].value for row in wb["概览"].iter_rows(min_row=2) if row[0].value in ind.BY_ID}
+    assert {i: by_id[i] for i in ratios} == {i: "暂无数据" for i in ratios}
+    assert by_id["deals_count"] == 0
