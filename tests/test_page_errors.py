@@ -113,10 +113,15 @@ def test_invalid_feedback_shows_the_match_page_again(client, world):
 
 def test_a_bad_query_value_typed_by_hand_is_named_in_chinese(client, world):
     """A filter value nobody's form sends (``/patents?status=bogus``) answers the error page naming the field by
-    its label, not the parameter's internal name; an unlabelled parameter reads 查询条件."""
+    its label, not the parameter's internal name; an unlabelled parameter reads 查询条件, a bad part of the path 网址."""
     _as(client, world["users"]["ent"])
     text = error_page(client.get("/patents", params={"status": "bogus"}, headers=HTML), 422)
     assert "状态：取值无效" in text
     assert "status：" not in text
     text = error_page(client.get("/patents", params={"page": "x"}, headers=HTML), 422)
     assert "查询条件：" in text and "page：" not in text
+    # a part of the address typed by hand is the address, not a query condition
+    text = error_page(client.get("/offers/abc", headers=HTML), 422)
+    assert "网址：应为整数" in text and "查询条件" not in text
+    text = error_page(f.form_post(client, f"/offers/{world['offer']}/bogus"), 422)
+    assert "网址：取值无效" in text and "publish" in text and "查询条件" not in text

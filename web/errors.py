@@ -49,7 +49,9 @@ def error_page(request: Request, status_code: int, body: dict, headers: dict[str
     # No database work for 5xx: the database may be what failed (or is locked for seconds).
     user, db = _visitor(request) if status_code < 500 else (None, None)
     # The API's messages lead with internal field names (``status：…``): a page names the field in Chinese.
-    details = [detail_message(d.get("field"), d["message_zh"]) for d in body.get("detail", []) if d.get("message_zh")]
+    # A part of the address typed by hand (``/offers/abc``, ``/offers/1/bogus``) reads 网址, a query parameter 查询条件.
+    details = [detail_message(d.get("field"), d["message_zh"], "网址" if (d.get("loc") or [""])[0] == "path" else "查询条件")
+               for d in body.get("detail", []) if d.get("message_zh")]
     message = body.get("message_zh") or "请求失败"
     if details and body.get("detail"):
         message = TITLES.get(status_code, "输入有误")
